@@ -1,0 +1,153 @@
+"""The ``petasinyal`` command line: subcommands are registered by each installed part.
+
+Parts register through the ``petasinyal.commands`` entry-point group (see pyproject.toml), so
+that the analysis library runs without the server installed, and the server adds its commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+
+__all__ = ["main", "register"]
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; the exit status is the command's."""
+    parser = argparse.ArgumentParser(
+        prog="petasinyal", description="PetaSinyal: signal survey, coverage maps and blankspots."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    register(commands)
+    for point in entry_points(group="petasinyal.commands"):
+        if point.value.startswith("analysis."):
+            continue
+        try:
+            point.load()(commands)
+        except ImportError as exc:  # a part whose dependencies are not installed
+            print(f"note: {point.name} commands unavailable ({exc})", file=sys.stderr)
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the analysis commands to the ``petasinyal`` parser."""
+    cmd = commands.add_parser("import", help="convert survey files to canonical CSV")
+    cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    cmd.add_argument("--out", type=Path, required=True, help="canonical CSV to write")
+    cmd.add_argument(
+        "--tz",
+        default="Asia/Jakarta",
+        help="zone of tools that log local time (default: Asia/Jakarta, WIB)",
+    )
+    cmd.add_argument("--device-id", help="device id for rows that carry none")
+    cmd.add_argument("--errors", type=Path, help="write every rejected row and reason here")
+    cmd.set_defaults(handler=_import)
+
+    cmd = commands.add_parser("simulate", help="write a simulated survey as canonical CSV")
+    cmd.add_argument("--out", type=Path, required=True)
+    cmd.add_argument("--seed", type=int, default=7)
+    cmd.add_argument("--points", type=int, default=20_000)
+    cmd.set_defaults(handler=_simulate)
+
+    cmd = commands.add_parser("demo", help="simulate a survey of Agam and summarise it")
+    cmd.add_argument("--out", type=Path, default=Path("demo-output"))
+    cmd.add_argument("--points", type=int, default=20_000)
+    cmd.set_defaults(handler=_demo)
+
+    cmd = commands.add_parser("summary", help="summarise survey files per operator and class")
+    cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    cmd.add_argument("--tz", default="Asia/Jakarta")
+    cmd.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    cmd.set_defaults(handler=_summary)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from analysis.io_csv import write_csv
+    from analysis.readers import UnknownFormatError, read_survey
+
+    frames = []
+    totals: Counter[str] = Counter()
+    errors: list[str] = []
+    for path in args.files:
+        try:
+            result = read_survey(path, tz=args.tz, device_id=args.device_id)
+        except (OSError, UnknownFormatError, ValueError) as exc:
+            print(f"{path}: cannot read: {exc}", file=sys.stderr)
+            totals["unreadable files"] += 1
+            continue
+        print(
+            f"{path}: {result.format}, {result.rows_read} rows read, {result.kept} kept, "
+            f"{len(result.rejected)} rejected"
+        )
+        for reason, count in sorted(result.rejected_by_reason().items()):
+            print(f"    rejected {count:6d}  {reason}")
+        for reason, count in sorted(result.dropped_values.items()):
+            print(f"    value dropped {count:6d}  {reason}")
+        errors.extend(f"{path}:{row}" for row in result.rejected)
+        totals.update(read=result.rows_read, kept=result.kept, rejected=len(result.rejected))
+        frames.append(result.frame)
+    if args.errors:
+        args.errors.write_text("".join(line + "\n" for line in errors), encoding="utf-8")
+    if not totals["kept"]:
+        print("nothing could be read", file=sys.stderr)
+        return 1
+    import pandas as pd
+
+    frame = pd.concat(frames, ignore_index=True)
+    before = len(frame)
+    frame = frame.drop_duplicates(subset="id", keep="first")
+    write_csv(frame, args.out)
+    duplicates = before - len(frame)
+    print(
+        f"total: {totals['read']} read, {len(frame)} written to {args.out}, "
+        f"{totals['rejected']} rejected, {duplicates} duplicates skipped"
+    )
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from analysis.io_csv import write_csv
+    from analysis.simulate import SurveyConfig, simulate_survey
+
+    if args.points < 1:
+        print("--points must be at least 1", file=sys.stderr)
+        return 2
+    frame = simulate_survey(SurveyConfig(points=args.points, seed=args.seed))
+    write_csv(frame, args.out)
+    print(f"{len(frame)} simulated readings written to {args.out}")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from analysis.readers import read_surveys
+    from analysis.summary import summarise
+
+    frame, _ = read_surveys(args.files, tz=args.tz)
+    table = summarise(frame)
+    if args.json:
+        print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
+    else:
+        print(table.to_string(index=False))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from analysis.io_csv import write_csv
+    from analysis.simulate import SurveyConfig, simulate_survey
+    from analysis.summary import summarise
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    frame = simulate_survey(SurveyConfig(points=args.points))
+    survey = write_csv(frame, args.out / "survey.csv")
+    print(f"Simulated survey around Bukittinggi and Agam: {len(frame)} readings -> {survey}")
+    print(summarise(frame).to_string(index=False))
+    return 0

@@ -1,0 +1,50 @@
+"""The canonical measurement DataFrame: one column per record field, with fixed types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from analysis.schema import FIELDS
+
+__all__ = ["FLOAT_COLUMNS", "INT_COLUMNS", "TEXT_COLUMNS", "canonical_frame", "empty_frame"]
+
+FLOAT_COLUMNS = (
+    "lat",
+    "lon",
+    "accuracy_m",
+    "altitude_m",
+    "speed_mps",
+    "rsrp_dbm",
+    "rsrq_db",
+    "sinr_db",
+    "rscp_dbm",
+    "rssi_dbm",
+)
+INT_COLUMNS = ("cell_id", "tac_lac", "pci_psc", "arfcn")
+TEXT_COLUMNS = ("id", "device_id", "session_id", "tech", "mcc", "mnc", "operator", "mode", "note")
+
+
+def canonical_frame(data: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
+    """Columns in record order with canonical types; absent columns are added as missing."""
+    if isinstance(data, pd.DataFrame):
+        frame = data.reindex(columns=list(FIELDS))
+    else:
+        frame = pd.DataFrame.from_records(data, columns=list(FIELDS))
+    for name in FLOAT_COLUMNS:
+        frame[name] = pd.to_numeric(frame[name], errors="raise").astype("float64")
+    for name in INT_COLUMNS:
+        frame[name] = pd.to_numeric(frame[name], errors="raise").astype("Int64")
+    for name in TEXT_COLUMNS:
+        frame[name] = frame[name].astype("string")
+    frame["mock_location"] = frame["mock_location"].fillna(False).astype("bool")
+    frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True).astype(
+        "datetime64[ms, UTC]"
+    )
+    return frame
+
+
+def empty_frame() -> pd.DataFrame:
+    """A canonical frame with no rows."""
+    return canonical_frame([])

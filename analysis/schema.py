@@ -1,0 +1,388 @@
+"""The measurement record: one radio reading at one GPS fix.
+
+Standard library only: the phone app imports this module, and the phone carries no pandas.
+The same code validates a reading on the phone, in the importers and on the server, and
+encodes it for the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+__all__ = [
+    "CLASS_METRIC",
+    "FIELDS",
+    "METRIC_FIELDS",
+    "MODES",
+    "NUMERIC_RANGES",
+    "TECHS",
+    "Measurement",
+    "Problem",
+    "ValidationError",
+    "check",
+    "decode_batch",
+    "encode_batch",
+    "format_time",
+    "parse_time",
+    "validate",
+]
+
+TECHS = ("NONE", "GSM", "WCDMA", "LTE", "NR")
+"""Access technologies. ``NONE`` is a reading taken with no service at all."""
+
+MODES = ("stationary", "walking", "vehicle")
+
+METRIC_FIELDS = ("rsrp_dbm", "rsrq_db", "sinr_db", "rscp_dbm", "rssi_dbm")
+
+CLASS_METRIC = {"LTE": "rsrp_dbm", "NR": "rsrp_dbm", "WCDMA": "rscp_dbm", "GSM": "rssi_dbm"}
+"""The metric that decides a reading's signal class, per technology."""
+
+# Which metrics a technology must carry (at least one of ``required``) and may carry.
+_TECH_METRICS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "NONE": ((), frozenset()),
+    "GSM": (("rssi_dbm",), frozenset({"rssi_dbm"})),
+    # Older Android versions report only a WCDMA RSSI; keep those readings, unclassed.
+    "WCDMA": (("rscp_dbm", "rssi_dbm"), frozenset({"rscp_dbm", "rssi_dbm"})),
+    "LTE": (("rsrp_dbm",), frozenset({"rsrp_dbm", "rsrq_db", "sinr_db", "rssi_dbm"})),
+    "NR": (("rsrp_dbm",), frozenset({"rsrp_dbm", "rsrq_db", "sinr_db"})),
+}
+
+NUMERIC_RANGES: dict[str, tuple[float, float]] = {
+    "lat": (-90.0, 90.0),
+    "lon": (-180.0, 180.0),
+    "accuracy_m": (0.0, 100_000.0),
+    "altitude_m": (-500.0, 9_000.0),
+    "speed_mps": (0.0, 350.0),
+    # 3GPP reporting ranges (TS 36.133, 38.133, 25.133, 45.008; RSRQ extended range).
+    "rsrp_dbm": (-140.0, -44.0),
+    "rsrq_db": (-34.0, 3.0),
+    "sinr_db": (-23.0, 40.0),
+    "rscp_dbm": (-120.0, -24.0),
+    "rssi_dbm": (-113.0, -51.0),
+}
+
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "cell_id": (0, 2**36 - 1),  # NR cell identity is 36 bits, the widest
+    "tac_lac": (0, 2**24 - 1),
+    "pci_psc": (0, 1007),
+    "arfcn": (0, 3_279_165),
+}
+
+_MAX_TEXT = {"device_id": 64, "session_id": 64, "operator": 64, "note": 500}
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a record: the field it concerns and a readable reason."""
+
+    field: str
+    reason: str
+    code: str = "invalid"
+    """Kind of problem: required, unknown, type, range, future, tech, position or invalid."""
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class ValidationError(ValueError):
+    """A record failed validation; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measurement:
+    """A validated reading. Build it with :meth:`from_dict`, which checks everything."""
+
+    id: str
+    device_id: str
+    session_id: str
+    observed_at: datetime
+    lat: float
+    lon: float
+    accuracy_m: float | None = None
+    altitude_m: float | None = None
+    speed_mps: float | None = None
+    mock_location: bool = False
+    tech: str
+    mcc: str | None = None
+    mnc: str | None = None
+    operator: str | None = None
+    cell_id: int | None = None
+    tac_lac: int | None = None
+    pci_psc: int | None = None
+    arfcn: int | None = None
+    rsrp_dbm: float | None = None
+    rsrq_db: float | None = None
+    sinr_db: float | None = None
+    rscp_dbm: float | None = None
+    rssi_dbm: float | None = None
+    mode: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], now: datetime | None = None) -> Measurement:
+        """Validate ``data`` and build a record; raise :class:`ValidationError` listing all."""
+        clean, problems = check(data, now)
+        if problems:
+            raise ValidationError(problems)
+        return cls(**clean)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict; the time is an ISO 8601 UTC string."""
+        out = asdict(self)
+        out["observed_at"] = format_time(self.observed_at)
+        return out
+
+    @property
+    def plmn(self) -> str | None:
+        """Operator code ``MCC-MNC`` (for example ``510-10``), or None when unknown."""
+        return f"{self.mcc}-{self.mnc}" if self.mcc and self.mnc else None
+
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Measurement))
+_FIELD_SET = frozenset(FIELDS)
+_REQUIRED = ("id", "device_id", "session_id", "observed_at", "lat", "lon", "tech")
+
+
+def validate(data: Mapping[str, Any], now: datetime | None = None) -> list[Problem]:
+    """Return every problem with ``data`` (empty when it is a valid record)."""
+    return check(data, now)[1]
+
+
+def parse_time(value: Any) -> datetime:
+    """Parse an ISO 8601 time with a zone (``Z`` or an offset) into an aware UTC datetime."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        parsed = datetime.fromisoformat(value.strip())
+    else:
+        raise ValueError(f"expected an ISO 8601 string, got {type(value).__name__}")
+    if parsed.tzinfo is None:
+        raise ValueError("time has no zone; write it in UTC with a 'Z' suffix")
+    return parsed.astimezone(UTC)
+
+
+def format_time(value: datetime) -> str:
+    """ISO 8601 in UTC with millisecond precision and a ``Z`` suffix."""
+    text = value.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def encode_batch(records: Iterable[Measurement]) -> str:
+    """JSON text of a list of records, as the phone sends and the server stores them."""
+    return json.dumps([r.to_dict() for r in records], separators=(",", ":"), allow_nan=False)
+
+
+def decode_batch(
+    text: str | bytes, now: datetime | None = None
+) -> tuple[list[Measurement], list[tuple[int, list[Problem]]]]:
+    """Decode a JSON list of records: the valid ones, and (index, problems) for the others."""
+    items = json.loads(text)
+    if not isinstance(items, list):
+        raise ValueError("expected a JSON list of measurements")
+    good: list[Measurement] = []
+    bad: list[tuple[int, list[Problem]]] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            bad.append((index, [Problem("record", "expected a JSON object")]))
+            continue
+        clean, problems = check(item, now)
+        if problems:
+            bad.append((index, problems))
+        else:
+            good.append(Measurement(**clean))
+    return good, bad
+
+
+def _is_missing(value: Any) -> bool:
+    # ``value != value`` is the NaN test that also works for non-floats.
+    return value is None or value == "" or value != value
+
+
+def check(
+    data: Mapping[str, Any], now: datetime | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Coerce and validate: the clean values (ready for :class:`Measurement`) and every problem."""
+    problems: list[Problem] = []
+    clean: dict[str, Any] = {}
+    if not data.keys() <= _FIELD_SET:
+        unknown = sorted(set(data) - _FIELD_SET)
+        problems.extend(Problem(name, "unknown field", "unknown") for name in unknown)
+    for name in _REQUIRED:
+        if _is_missing(data.get(name)):
+            problems.append(Problem(name, "is required", "required"))
+
+    _check_ids(data, clean, problems)
+    _check_time(data, clean, problems, now)
+    _check_numbers(data, clean, problems)
+    _check_integers(data, clean, problems)
+    _check_text(data, clean, problems)
+    _check_position(clean, problems)
+    _check_tech(data, clean, problems)
+    return clean, problems
+
+
+def _check_ids(data: Mapping[str, Any], clean: dict[str, Any], problems: list[Problem]) -> None:
+    value = data.get("id")
+    if _is_missing(value):
+        return
+    try:
+        clean["id"] = str(uuid.UUID(str(value)))
+    except ValueError:
+        problems.append(Problem("id", f"not a UUID: {str(value)[:40]!r}", "type"))
+
+
+def _check_time(
+    data: Mapping[str, Any], clean: dict[str, Any], problems: list[Problem], now: datetime | None
+) -> None:
+    value = data.get("observed_at")
+    if _is_missing(value):
+        return
+    try:
+        when = parse_time(value)
+    except (ValueError, TypeError) as exc:
+        problems.append(Problem("observed_at", f"not an ISO 8601 time: {exc}", "type"))
+        return
+    now = now or datetime.now(UTC)
+    if when > now + FUTURE_TOLERANCE:
+        problems.append(Problem("observed_at", f"{format_time(when)} is in the future", "future"))
+    clean["observed_at"] = when
+
+
+def _as_float(name: str, value: Any, problems: list[Problem]) -> float | None:
+    if type(value) is float:  # the common case, from readers and JSON
+        number = value
+    elif isinstance(value, bool):
+        problems.append(Problem(name, "expected a number, got a boolean", "type"))
+        return None
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            problems.append(Problem(name, f"not a number: {str(value)[:40]!r}", "type"))
+            return None
+    if not math.isfinite(number):
+        problems.append(Problem(name, "must be a finite number", "type"))
+        return None
+    return number
+
+
+def _check_numbers(data: Mapping[str, Any], clean: dict[str, Any], problems: list[Problem]) -> None:
+    for name, (low, high) in NUMERIC_RANGES.items():
+        value = data.get(name)
+        if _is_missing(value):
+            if name not in _REQUIRED:
+                clean[name] = None
+            continue
+        number = _as_float(name, value, problems)
+        if number is None:
+            continue
+        if not low <= number <= high:
+            problems.append(Problem(name, f"{number:g} is outside {low:g}..{high:g}", "range"))
+            continue
+        clean[name] = number
+    mock = data.get("mock_location")
+    if _is_missing(mock):
+        clean["mock_location"] = False
+    elif isinstance(mock, bool):
+        clean["mock_location"] = mock
+    elif str(mock).strip().lower() in {"true", "1", "yes"}:
+        clean["mock_location"] = True
+    elif str(mock).strip().lower() in {"false", "0", "no"}:
+        clean["mock_location"] = False
+    else:
+        problems.append(Problem("mock_location", f"not a boolean: {str(mock)[:20]!r}", "type"))
+
+
+def _check_integers(
+    data: Mapping[str, Any], clean: dict[str, Any], problems: list[Problem]
+) -> None:
+    for name, (low, high) in _INT_RANGES.items():
+        value = data.get(name)
+        if _is_missing(value):
+            clean[name] = None
+            continue
+        number = _as_float(name, value, problems)
+        if number is None:
+            continue
+        if not number.is_integer():
+            problems.append(Problem(name, f"not a whole number: {number:g}", "type"))
+        elif not low <= number <= high:
+            problems.append(Problem(name, f"{number:.0f} is outside {low}..{high}", "range"))
+        else:
+            clean[name] = int(number)
+
+
+def _check_text(data: Mapping[str, Any], clean: dict[str, Any], problems: list[Problem]) -> None:
+    for name, limit in _MAX_TEXT.items():
+        value = data.get(name)
+        if _is_missing(value):
+            if name not in _REQUIRED:
+                clean[name] = None
+            continue
+        if not isinstance(value, str):
+            problems.append(Problem(name, f"expected text, got {type(value).__name__}", "type"))
+        elif len(value) > limit:
+            problems.append(Problem(name, f"longer than {limit} characters", "range"))
+        else:
+            clean[name] = value
+    for name, digits in (("mcc", (3,)), ("mnc", (2, 3))):
+        value = data.get(name)
+        if _is_missing(value):
+            clean[name] = None
+            continue
+        text = str(value).strip()
+        if not (text.isdigit() and text.isascii() and len(text) in digits):
+            problems.append(
+                Problem(name, f"expected {' or '.join(map(str, digits))} digits", "type")
+            )
+        else:
+            clean[name] = text
+    mode = data.get("mode")
+    if _is_missing(mode):
+        clean["mode"] = None
+    elif mode not in MODES:
+        problems.append(
+            Problem("mode", f"{str(mode)[:20]!r} is not one of {', '.join(MODES)}", "type")
+        )
+    else:
+        clean["mode"] = mode
+
+
+def _check_position(clean: dict[str, Any], problems: list[Problem]) -> None:
+    lat, lon = clean.get("lat"), clean.get("lon")
+    if lat == 0.0 and lon == 0.0:
+        problems.append(Problem("lat", "position 0, 0 is a missing GPS fix", "position"))
+        del clean["lat"], clean["lon"]
+
+
+def _check_tech(data: Mapping[str, Any], clean: dict[str, Any], problems: list[Problem]) -> None:
+    tech = data.get("tech")
+    if _is_missing(tech):
+        return
+    if tech not in _TECH_METRICS:
+        problems.append(
+            Problem("tech", f"{str(tech)[:20]!r} is not one of {', '.join(TECHS)}", "type")
+        )
+        return
+    clean["tech"] = tech
+    required, allowed = _TECH_METRICS[tech]
+    for name in METRIC_FIELDS:
+        if name not in allowed and not _is_missing(data.get(name)):
+            problems.append(Problem(name, f"a {tech} reading does not carry {name}", "tech"))
+    present = [name for name in required if not _is_missing(data.get(name))]
+    if required and not present:
+        problems.append(
+            Problem(required[0], f"a {tech} reading must carry {' or '.join(required)}", "tech")
+        )

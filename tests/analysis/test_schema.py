@@ -1,0 +1,168 @@
+"""The measurement record: validation as a table of cases, JSON for the wire."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from datetime import UTC, datetime
+
+import pytest
+
+from analysis.schema import (
+    FIELDS,
+    Measurement,
+    ValidationError,
+    decode_batch,
+    encode_batch,
+    validate,
+)
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+GOOD = {
+    "id": "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+    "device_id": "hp-officer-7",
+    "session_id": "s-2026-10-31",
+    "observed_at": "2026-10-31T03:15:00.250Z",
+    "lat": -0.3056,
+    "lon": 100.3692,
+    "accuracy_m": 6.5,
+    "tech": "LTE",
+    "mcc": "510",
+    "mnc": "10",
+    "cell_id": 2560002,
+    "rsrp_dbm": -97.0,
+    "rsrq_db": -11.0,
+    "sinr_db": 8.5,
+    "mode": "walking",
+}
+
+
+def with_(**changes: object) -> dict:
+    data = dict(GOOD)
+    for key, value in changes.items():
+        if value is ...:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        GOOD,
+        with_(tech="NONE", rsrp_dbm=..., rsrq_db=..., sinr_db=..., cell_id=...),
+        with_(tech="GSM", rsrp_dbm=..., rsrq_db=..., sinr_db=..., rssi_dbm=-105),
+        with_(tech="WCDMA", rsrp_dbm=..., rsrq_db=..., sinr_db=..., rscp_dbm=-95, rssi_dbm=-80),
+        with_(tech="WCDMA", rsrp_dbm=..., rsrq_db=..., sinr_db=..., rssi_dbm=-80),
+        with_(tech="NR", rsrp_dbm=-110, cell_id=2**36 - 1),
+        with_(observed_at="2026-11-01T19:04:00+07:00"),  # WIB offset, 4 min ahead: tolerated
+        with_(mnc="001", mcc="310"),
+        with_(rsrp_dbm=-140, rsrq_db=-34, sinr_db=40),  # edges of the 3GPP ranges
+        with_(mock_location="true", note="dekat masjid"),
+        with_(accuracy_m=..., mode=..., mcc=..., mnc=...),
+    ],
+)
+def test_valid_records_pass(data: dict) -> None:
+    assert validate(data, NOW) == []
+    assert Measurement.from_dict(data, NOW).id == data["id"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"lat": 91.0}, "lat", "outside"),
+        ({"lon": -181.0}, "lon", "outside"),
+        ({"lat": 0.0, "lon": 0.0}, "lat", "0, 0"),
+        ({"lat": ...}, "lat", "required"),
+        ({"rsrp_dbm": -150.0}, "rsrp_dbm", "outside"),
+        ({"rsrp_dbm": -20.0}, "rsrp_dbm", "outside"),
+        ({"rsrq_db": 5.0}, "rsrq_db", "outside"),
+        ({"sinr_db": 41.0}, "sinr_db", "outside"),
+        ({"rsrp_dbm": math.nan}, "rsrp_dbm", "must carry"),
+        ({"sinr_db": math.inf}, "sinr_db", "finite"),
+        ({"lat": "abc"}, "lat", "not a number"),
+        ({"rsrp_dbm": True}, "rsrp_dbm", "boolean"),
+        ({"tech": "LTE", "rscp_dbm": -90}, "rscp_dbm", "does not carry"),
+        ({"tech": "GSM"}, "rsrp_dbm", "does not carry"),
+        ({"tech": "NONE"}, "rsrp_dbm", "does not carry"),
+        ({"tech": "5G"}, "tech", "not one of"),
+        ({"observed_at": "2026-11-01T12:06:00Z"}, "observed_at", "future"),
+        ({"observed_at": "2026-10-31 03:15:00"}, "observed_at", "no zone"),
+        ({"observed_at": "yesterday"}, "observed_at", "ISO 8601"),
+        ({"id": "not-a-uuid"}, "id", "UUID"),
+        ({"mcc": "51"}, "mcc", "3 digits"),
+        ({"mnc": "1"}, "mnc", "digits"),
+        ({"note": "x" * 501}, "note", "longer"),
+        ({"device_id": "d" * 65}, "device_id", "longer"),
+        ({"cell_id": 1.5}, "cell_id", "whole number"),
+        ({"pci_psc": 1008}, "pci_psc", "outside"),
+        ({"mode": "flying"}, "mode", "not one of"),
+        ({"accuracy_m": -1}, "accuracy_m", "outside"),
+        ({"mock_location": "maybe"}, "mock_location", "boolean"),
+        ({"colour": "red"}, "colour", "unknown field"),
+    ],
+)
+def test_invalid_records_name_the_field_and_reason(changes: dict, field: str, words: str) -> None:
+    problems = validate(with_(**changes), NOW)
+    assert any(p.field == field and words in p.reason for p in problems), problems
+
+
+def test_every_problem_is_reported_not_just_the_first() -> None:
+    data = with_(lat=95.0, lon=200.0, rsrp_dbm=-10.0, mcc="5", id="x", observed_at=...)
+    with pytest.raises(ValidationError) as caught:
+        Measurement.from_dict(data, NOW)
+    fields = {p.field for p in caught.value.problems}
+    assert fields == {"lat", "lon", "rsrp_dbm", "mcc", "id", "observed_at"}
+
+
+def test_times_are_stored_in_utc() -> None:
+    record = Measurement.from_dict(with_(observed_at="2026-10-31T10:15:00+07:00"), NOW)
+    assert record.observed_at == datetime(2026, 10, 31, 3, 15, tzinfo=UTC)
+    assert record.to_dict()["observed_at"] == "2026-10-31T03:15:00.000Z"
+
+
+def test_plmn_joins_mcc_and_mnc() -> None:
+    assert Measurement.from_dict(GOOD, NOW).plmn == "510-10"
+    assert Measurement.from_dict(with_(mcc=..., mnc=...), NOW).plmn is None
+
+
+def test_json_round_trip_keeps_every_field() -> None:
+    records = [
+        Measurement.from_dict(GOOD, NOW),
+        Measurement.from_dict(
+            with_(
+                id="2b4e28ba-2fa1-11d2-883f-0016d3cca427",
+                tech="NONE",
+                rsrp_dbm=...,
+                rsrq_db=...,
+                sinr_db=...,
+                mock_location=True,
+            ),
+            NOW,
+        ),
+    ]
+    text = encode_batch(records)
+    decoded, bad = decode_batch(text, NOW)
+    assert bad == []
+    assert decoded == records
+    assert set(json.loads(text)[0]) == set(FIELDS)
+
+
+def test_decode_batch_keeps_the_valid_and_reports_the_rest() -> None:
+    items = [GOOD, with_(id="x"), "not an object", with_(id="3b4e28ba-2fa1-11d2-883f-0016d3cca427")]
+    good, bad = decode_batch(json.dumps(items), NOW)
+    assert [r.id for r in good] == [GOOD["id"], "3b4e28ba-2fa1-11d2-883f-0016d3cca427"]
+    assert [index for index, _ in bad] == [1, 2]
+
+
+def test_decode_batch_refuses_a_non_list() -> None:
+    with pytest.raises(ValueError, match="list"):
+        decode_batch('{"id": 1}', NOW)
+
+
+def test_encode_refuses_nan() -> None:
+    broken = dataclasses.replace(Measurement.from_dict(GOOD, NOW), rsrq_db=math.nan)
+    with pytest.raises(ValueError):
+        encode_batch([broken])
