@@ -14,6 +14,9 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from analysis.coverage import METHODS
+from analysis.prepare import Samples
+
 __all__ = ["main", "register"]
 
 Handler = Callable[[argparse.Namespace], int]
@@ -62,6 +65,29 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--out", type=Path, default=Path("demo-output"))
     cmd.add_argument("--points", type=int, default=20_000)
     cmd.set_defaults(handler=_demo)
+
+    cmd = commands.add_parser("crossval", help="blocked cross-validation of the gridders")
+    _survey_options(cmd)
+    cmd.add_argument("--block", type=float, default=500.0, help="block size in metres")
+    cmd.add_argument("--folds", type=int, default=5)
+    cmd.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    cmd.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    cmd.set_defaults(handler=_crossval)
+
+    cmd = commands.add_parser("grid", help="grid readings into a coverage GeoTIFF")
+    _survey_options(cmd)
+    cmd.add_argument("--spacing", type=float, default=50.0, help="cell size in metres")
+    cmd.add_argument("--method", default="auto", choices=("auto", *METHODS))
+    cmd.add_argument(
+        "--max-distance",
+        type=float,
+        default=750.0,
+        help="cells farther than this from any reading are unsurveyed",
+    )
+    cmd.add_argument("--block", type=float, default=500.0, help="cross-validation block size")
+    cmd.add_argument("--scheduler", help="Dask scheduler address (default: local processes)")
+    cmd.add_argument("--out", type=Path, required=True, help="output folder")
+    cmd.set_defaults(handler=_grid)
 
     cmd = commands.add_parser("summary", help="summarise survey files per operator and class")
     cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -150,4 +176,81 @@ def _demo(args: argparse.Namespace) -> int:
     survey = write_csv(frame, args.out / "survey.csv")
     print(f"Simulated survey around Bukittinggi and Agam: {len(frame)} readings -> {survey}")
     print(summarise(frame).to_string(index=False))
+    return 0
+
+
+def _survey_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    cmd.add_argument("--operator", required=True, help="MCC-MNC (e.g. 510-10) or name")
+    cmd.add_argument("--tech", required=True, choices=("LTE", "NR", "WCDMA", "GSM"))
+    cmd.add_argument("--since", help="first day (UTC, YYYY-MM-DD)")
+    cmd.add_argument("--until", help="day after the last (UTC, YYYY-MM-DD)")
+    cmd.add_argument("--tz", default="Asia/Jakarta", help="zone of tools that log local time")
+
+
+def _load_samples(args: argparse.Namespace) -> Samples:
+    from analysis.prepare import prepare_samples, select
+    from analysis.readers import read_surveys
+
+    frame, _ = read_surveys(args.files, tz=args.tz)
+    chosen = select(frame, args.operator, args.tech, args.since, args.until)
+    if chosen.empty:
+        raise SystemExit(f"no {args.tech} readings of operator {args.operator} in the files")
+    return prepare_samples(chosen, args.tech)
+
+
+def _crossval(args: argparse.Namespace) -> int:
+    from analysis.coverage import make_gridder
+    from analysis.crossval import select_best
+
+    samples = _load_samples(args)
+    gridders = {name: make_gridder(name) for name in args.methods}
+    best, results = select_best(gridders, samples, args.block, args.folds)
+    rows = [r.as_row() for r in results]
+    if args.json:
+        print(
+            json.dumps(
+                {"samples": len(samples), "block_m": args.block, "best": best, "results": rows},
+                indent=2,
+            )
+        )
+        return 0
+    print(f"{len(samples)} samples, blocks of {args.block:g} m, {args.folds} folds")
+    print(f"{'method':10s} {'RMSE':>7s} {'MAE':>7s} {'bias':>7s} {'P95':>7s}  (dB)")
+    for row in rows:
+        mark = "  <- best" if row["method"] == best else ""
+        print(
+            f"{row['method']:10s} {row['rmse_db']:7.2f} {row['mae_db']:7.2f} "
+            f"{row['bias_db']:7.2f} {row['p95_db']:7.2f}{mark}"
+        )
+    return 0
+
+
+def _grid(args: argparse.Namespace) -> int:
+    from analysis.coverage import build_coverage
+    from analysis.export.geotiff import write_coverage_geotiff
+    from analysis.schema import CLASS_METRIC, NUMERIC_RANGES
+
+    samples = _load_samples(args)
+    coverage = build_coverage(
+        samples,
+        method=args.method,
+        spacing=args.spacing,
+        max_distance=args.max_distance,
+        block_m=args.block,
+        executor=args.scheduler,
+        clip=NUMERIC_RANGES[CLASS_METRIC[args.tech]],
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    tif = write_coverage_geotiff(
+        coverage, args.out / "coverage.tif", {"operator": args.operator, "technology": args.tech}
+    )
+    (args.out / "crossval.json").write_text(
+        json.dumps(coverage.cv_table(), indent=2), encoding="utf-8"
+    )
+    surveyed = float(coverage.surveyed.mean()) * 100
+    print(
+        f"{len(samples)} samples -> {coverage.spec.width} x {coverage.spec.height} cells "
+        f"of {args.spacing:g} m, method {coverage.method}, {surveyed:.1f}% surveyed: {tif}"
+    )
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from analysis.cli import main
@@ -56,3 +57,81 @@ def test_summary_prints_each_operator(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["summary", str(sim)]) == 0
     printed = capsys.readouterr().out
     assert "510-10" in printed and "Telkomsel" in printed
+
+
+def test_crossval_prints_a_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import json
+
+    sim = tmp_path / "sim.csv"
+    main(["simulate", "--out", str(sim), "--points", "3000"])
+    capsys.readouterr()
+    args = [
+        "crossval",
+        str(sim),
+        "--operator",
+        "510-10",
+        "--tech",
+        "LTE",
+        "--methods",
+        "nearest",
+        "idw",
+    ]
+    assert main(args) == 0
+    table = capsys.readouterr().out
+    assert "RMSE" in table and "<- best" in table
+    assert main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {r["method"] for r in report["results"]} == {"nearest", "idw"}
+    assert report["best"] in {"nearest", "idw"} and report["block_m"] == 500.0
+
+
+def test_grid_writes_a_geotiff_with_signal_uncertainty_and_support(tmp_path: Path) -> None:
+    import rasterio
+
+    sim = tmp_path / "sim.csv"
+    main(["simulate", "--out", str(sim), "--points", "3000"])
+    out = tmp_path / "grid"
+    assert (
+        main(
+            [
+                "grid",
+                str(sim),
+                "--operator",
+                "510-11",
+                "--tech",
+                "LTE",
+                "--spacing",
+                "200",
+                "--method",
+                "idw",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    with rasterio.open(out / "coverage.tif") as tif:
+        assert tif.count == 4 and tif.crs.to_epsg() == 32747
+        assert tif.descriptions == ("signal_dbm", "uncertainty_db", "distance_m", "samples_nearby")
+        assert tif.tags()["method"] == "idw" and tif.tags()["operator"] == "510-11"
+        signal = tif.read(1)
+        assert float(np.nanmin(signal)) >= -140 and float(np.nanmax(signal)) <= -44
+        assert np.isnan(signal).any()  # unsurveyed cells stay empty
+
+
+def test_grid_refuses_an_operator_with_no_readings(tmp_path: Path) -> None:
+    sim = tmp_path / "sim.csv"
+    main(["simulate", "--out", str(sim), "--points", "300"])
+    with pytest.raises(SystemExit, match="no LTE readings of operator 510-99"):
+        main(
+            [
+                "grid",
+                str(sim),
+                "--operator",
+                "510-99",
+                "--tech",
+                "LTE",
+                "--out",
+                str(tmp_path / "g"),
+            ]
+        )

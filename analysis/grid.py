@@ -1,0 +1,96 @@
+"""Regular grids in a metric CRS: where the cells are, and what a gridded surface holds."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from affine import Affine
+from pyproj import CRS
+
+__all__ = ["GridSpec", "Surface"]
+
+
+@dataclass(frozen=True, slots=True)
+class GridSpec:
+    """A north-up grid: ``west``/``north`` is the top-left corner, cells are square.
+
+    Row 0 is the northern row, as in a GeoTIFF.
+    """
+
+    west: float
+    north: float
+    spacing: float
+    width: int
+    height: int
+    crs: CRS | None = None
+
+    @classmethod
+    def covering(
+        cls,
+        easting: np.ndarray,
+        northing: np.ndarray,
+        spacing: float,
+        margin: float = 0.0,
+        crs: CRS | None = None,
+    ) -> GridSpec:
+        """The grid snapped to multiples of ``spacing`` that covers the points plus a margin."""
+        if spacing <= 0:
+            raise ValueError("spacing must be positive")
+        west = math.floor((np.min(easting) - margin) / spacing) * spacing
+        east = math.ceil((np.max(easting) + margin) / spacing) * spacing
+        south = math.floor((np.min(northing) - margin) / spacing) * spacing
+        north = math.ceil((np.max(northing) + margin) / spacing) * spacing
+        width = max(1, round((east - west) / spacing))
+        height = max(1, round((north - south) / spacing))
+        return cls(float(west), float(north), float(spacing), width, height, crs)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.height, self.width
+
+    @property
+    def transform(self) -> Affine:
+        """Affine transform from (col, row) to (easting, northing) of cell corners."""
+        return Affine(self.spacing, 0.0, self.west, 0.0, -self.spacing, self.north)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) in metres."""
+        return (
+            self.west,
+            self.north - self.height * self.spacing,
+            self.west + self.width * self.spacing,
+            self.north,
+        )
+
+    def x(self) -> np.ndarray:
+        return self.west + (np.arange(self.width) + 0.5) * self.spacing
+
+    def y(self) -> np.ndarray:
+        return self.north - (np.arange(self.height) + 0.5) * self.spacing
+
+    def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """(easting, northing) of every cell centre, each shaped like the grid."""
+        return np.meshgrid(self.x(), self.y())
+
+    def window(self, row0: int, col0: int, height: int, width: int) -> GridSpec:
+        """The sub-grid starting at (row0, col0)."""
+        return GridSpec(
+            self.west + col0 * self.spacing,
+            self.north - row0 * self.spacing,
+            self.spacing,
+            width,
+            height,
+            self.crs,
+        )
+
+
+@dataclass(slots=True)
+class Surface:
+    """Predicted values (and the method's own standard error, if any) on a grid."""
+
+    spec: GridSpec
+    values: np.ndarray
+    std: np.ndarray | None = None
