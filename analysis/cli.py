@@ -89,6 +89,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--out", type=Path, required=True, help="output folder")
     cmd.set_defaults(handler=_grid)
 
+    cmd = commands.add_parser("heatmap", help="build every blankspot product for an operator")
+    _survey_options(cmd)
+    cmd.add_argument("--villages", type=Path, help="village boundaries (GeoJSON or SQL dump)")
+    cmd.add_argument(
+        "--village-list",
+        type=Path,
+        help="CSV of all village codes, so villages without a polygon get a row",
+    )
+    cmd.add_argument("--method", default="auto", choices=("auto", *METHODS))
+    cmd.add_argument("--spacing", type=float, default=50.0, help="cell size in metres")
+    cmd.add_argument("--max-distance", type=float, default=750.0)
+    cmd.add_argument("--min-area", type=float, default=0.05, help="smallest blankspot, km2")
+    cmd.add_argument("--language", default="id", choices=("id", "en"))
+    cmd.add_argument("--out", type=Path, required=True, help="output folder")
+    cmd.set_defaults(handler=_heatmap)
+
     cmd = commands.add_parser("summary", help="summarise survey files per operator and class")
     cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
     cmd.add_argument("--tz", default="Asia/Jakarta")
@@ -167,8 +183,10 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from analysis.boundaries import read_boundaries
     from analysis.io_csv import write_csv
-    from analysis.simulate import SurveyConfig, simulate_survey
+    from analysis.products import build_products
+    from analysis.simulate import SurveyConfig, simulate_survey, simulate_villages
     from analysis.summary import summarise
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -176,6 +194,18 @@ def _demo(args: argparse.Namespace) -> int:
     survey = write_csv(frame, args.out / "survey.csv")
     print(f"Simulated survey around Bukittinggi and Agam: {len(frame)} readings -> {survey}")
     print(summarise(frame).to_string(index=False))
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "boundaries"
+    if (shared / "sumbar_desa.geojson").exists():
+        regions = read_boundaries(shared / "sumbar_desa.geojson", shared / "sumbar_villages.csv")
+        print(f"Villages: {len(regions)} West Sumatra villages (Kemendagri codes) from {shared}")
+    else:
+        regions = simulate_villages()
+        print(f"Villages: {len(regions)} simulated villages (no real boundaries found)")
+    for operator in ("510-10", "510-01", "510-11"):
+        out = args.out / f"{operator}-LTE"
+        report = build_products(frame, operator, "LTE", out, regions)
+        _print_report(report, out)
+    print(f"Open {args.out.resolve() / '510-10-LTE' / 'map.html'} in a browser (works offline).")
     return 0
 
 
@@ -254,3 +284,41 @@ def _grid(args: argparse.Namespace) -> int:
         f"of {args.spacing:g} m, method {coverage.method}, {surveyed:.1f}% surveyed: {tif}"
     )
     return 0
+
+
+def _heatmap(args: argparse.Namespace) -> int:
+    from analysis.boundaries import read_boundaries
+    from analysis.products import build_products
+    from analysis.readers import read_surveys
+
+    frame, _ = read_surveys(args.files, tz=args.tz)
+    regions = read_boundaries(args.villages, args.village_list) if args.villages else None
+    try:
+        report = build_products(
+            frame,
+            args.operator,
+            args.tech,
+            args.out,
+            regions,
+            method=args.method,
+            spacing=args.spacing,
+            max_distance=args.max_distance,
+            min_area_km2=args.min_area,
+            language=args.language,
+        )
+    except ValueError as exc:
+        print(f"cannot build products: {exc}", file=sys.stderr)
+        return 1
+    _print_report(report, args.out)
+    return 0
+
+
+def _print_report(report: dict, out: Path) -> None:
+    blank = report["blankspots"]
+    print(
+        f"{report['operator']} {report['technology']}: {report['inputs']['readings']} "
+        f"readings, method {report['method']}, {blank['count']} blankspots "
+        f"({blank['area_km2']:.1f} km2), {report['timings_s']['total_s']:.1f} s -> {out}"
+    )
+    if report["villages"]:
+        print("    villages: " + ", ".join(f"{k} {v}" for k, v in report["villages"].items()))

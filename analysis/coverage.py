@@ -20,9 +20,19 @@ from analysis.prepare import Samples
 from analysis.support import support
 from analysis.tiling import predict_tiled
 
-__all__ = ["METHODS", "Coverage", "ErrorModel", "build_coverage", "make_gridder"]
+__all__ = [
+    "DEFAULT_CANDIDATES",
+    "METHODS",
+    "Coverage",
+    "ErrorModel",
+    "build_coverage",
+    "make_gridder",
+]
 
 METHODS = ("nearest", "linear", "idw", "rbf", "kriging", "trend")
+DEFAULT_CANDIDATES = ("nearest", "linear", "idw", "kriging")
+"""What ``auto`` chooses from: ``rbf`` and ``trend`` lost on every data set we measured
+(benchmarks/RESULTS.md) and cost time; name them explicitly to try them."""
 
 
 def make_gridder(method: str) -> BaseGridder:
@@ -53,14 +63,14 @@ class ErrorModel:
         """Bin CV residuals by distance (equal counts); RMSE never falls with distance."""
         if result.n < bins * 5:
             return cls(np.array([0.0, np.inf]), np.array([result.rmse]))
-        edges = np.quantile(result.distances, np.linspace(0, 1, bins + 1))
+        residuals = result.residuals[result.predicted]
+        distances = result.distances[result.predicted]
+        edges = np.quantile(distances, np.linspace(0, 1, bins + 1))
         edges[0], edges[-1] = 0.0, np.inf
-        which = np.clip(np.searchsorted(edges, result.distances, side="right") - 1, 0, bins - 1)
+        which = np.clip(np.searchsorted(edges, distances, side="right") - 1, 0, bins - 1)
         rmse = np.array(
             [
-                np.sqrt(np.mean(result.residuals[which == b] ** 2))
-                if np.any(which == b)
-                else result.rmse
+                np.sqrt(np.mean(residuals[which == b] ** 2)) if np.any(which == b) else result.rmse
                 for b in range(bins)
             ]
         )
@@ -102,7 +112,7 @@ def build_coverage(
     spec: GridSpec | None = None,
     block_m: float = 500.0,
     folds: int = 5,
-    candidates: tuple[str, ...] = ("nearest", "linear", "idw", "kriging", "trend"),
+    candidates: tuple[str, ...] = DEFAULT_CANDIDATES,
     max_cv_samples: int = 20_000,
     tile_size: int = 512,
     halo: float = 5_000.0,

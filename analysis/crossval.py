@@ -21,16 +21,44 @@ __all__ = ["CVResult", "blocked_folds", "cross_validate", "select_best"]
 
 @dataclass(frozen=True, slots=True)
 class CVResult:
-    """Cross-validated errors of one method, in dB; ``residuals`` are predicted - observed."""
+    """Cross-validated errors of one method, in dB.
+
+    ``residuals`` (predicted - observed) and ``distances`` (to the nearest training sample)
+    have one entry per sample; NaN where the method gave no prediction (no sample within its
+    radius). The summary figures are over the predicted samples.
+    """
 
     method: str
-    rmse: float
-    mae: float
-    bias: float
-    p95: float
-    n: int
     residuals: np.ndarray
     distances: np.ndarray
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return np.isfinite(self.residuals)
+
+    @property
+    def n(self) -> int:
+        return int(self.predicted.sum())
+
+    def rmse_on(self, mask: np.ndarray) -> float:
+        """RMSE over the samples in ``mask`` (to compare methods on the same samples)."""
+        return float(np.sqrt(np.mean(self.residuals[mask] ** 2)))
+
+    @property
+    def rmse(self) -> float:
+        return self.rmse_on(self.predicted)
+
+    @property
+    def mae(self) -> float:
+        return float(np.mean(np.abs(self.residuals[self.predicted])))
+
+    @property
+    def bias(self) -> float:
+        return float(np.mean(self.residuals[self.predicted]))
+
+    @property
+    def p95(self) -> float:
+        return float(np.quantile(np.abs(self.residuals[self.predicted]), 0.95))
 
     def as_row(self) -> dict[str, float | int | str]:
         return {
@@ -85,21 +113,9 @@ def cross_validate(
         model = fit_gridder(gridder.clone(), part)
         target = (samples.easting[test], samples.northing[test])
         predicted[test] = model.predict(target)
-        distance[test] = cKDTree(np.column_stack(part.coordinates)).query(np.column_stack(target))[
-            0
-        ]
-    ok = np.isfinite(predicted)
-    res = predicted[ok] - samples.value[ok]
-    return CVResult(
-        name or type(gridder).__name__,
-        float(np.sqrt(np.mean(res**2))),
-        float(np.mean(np.abs(res))),
-        float(np.mean(res)),
-        float(np.quantile(np.abs(res), 0.95)),
-        int(ok.sum()),
-        res,
-        distance[ok],
-    )
+        tree = cKDTree(np.column_stack(part.coordinates))
+        distance[test] = tree.query(np.column_stack(target))[0]
+    return CVResult(name or type(gridder).__name__, predicted - samples.value, distance)
 
 
 def select_best(
@@ -109,9 +125,14 @@ def select_best(
     folds: int = 5,
     seed: int = 0,
 ) -> tuple[str, list[CVResult]]:
-    """Cross-validate every gridder; the name of the lowest RMSE and all results."""
+    """Cross-validate every gridder; the name of the lowest RMSE and all results.
+
+    Methods are ranked on the samples that all of them predicted, so that a method cannot win
+    by declining the hard, far-away samples.
+    """
     results = [
         cross_validate(g, samples, block_m, folds, seed, name) for name, g in gridders.items()
     ]
-    best = min(results, key=lambda r: r.rmse)
+    common = np.logical_and.reduce([r.predicted for r in results])
+    best = min(results, key=lambda r: r.rmse_on(common))
     return best.method, results

@@ -13,7 +13,7 @@ from analysis.classify import class_values
 from analysis.project import to_metric, utm_crs
 from analysis.summary import operator_label
 
-__all__ = ["Samples", "block_reduce", "prepare_samples", "select"]
+__all__ = ["Samples", "block_reduce", "prepare_samples", "reading_points", "select"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +153,27 @@ def block_reduce(samples: Samples, block_m: float) -> Samples:
         samples.crs,
         cell,
     )
+
+
+def reading_points(frame: pd.DataFrame, tech: str, crs: CRS) -> pd.DataFrame:
+    """One row per reading of ``tech`` or no service: position in ``crs`` and WGS84, the
+    class-metric value (no service at the floor), the no-service flag and the time."""
+    frame = frame[frame["tech"].isin([tech, "NONE"]).to_numpy()]
+    value = class_values(frame).to_numpy(dtype=float, copy=True)
+    no_service = (frame["tech"] == "NONE").to_numpy()
+    value[no_service] = FLOOR_DBM[tech]
+    lon = frame["lon"].to_numpy(dtype=float)
+    lat = frame["lat"].to_numpy(dtype=float)
+    east, north = to_metric(lon, lat, crs)
+    out = pd.DataFrame(
+        {
+            "easting": east,
+            "northing": north,
+            "lon": lon,
+            "lat": lat,
+            "value": value,
+            "no_service": no_service,
+            "observed_at": frame["observed_at"].to_numpy(),
+        }
+    )
+    return out[np.isfinite(out["value"]).to_numpy()].reset_index(drop=True)

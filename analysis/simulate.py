@@ -18,7 +18,7 @@ from scipy.ndimage import gaussian_filter, map_coordinates
 
 from analysis.frame import canonical_frame
 
-__all__ = ["OPERATORS", "TOWNS", "Operator", "SurveyConfig", "simulate_survey"]
+__all__ = ["OPERATORS", "TOWNS", "Operator", "SurveyConfig", "simulate_survey", "simulate_villages"]
 
 _NAMESPACE = uuid.UUID("0c6bc4a2-5a4e-4d0e-9a51-4b7e2f2b1d11")
 _M_PER_DEG = 111_320.0
@@ -310,3 +310,36 @@ def _readings(
     keys = out["device_id"] + out["observed_at"].astype(str) + out.index.astype(str)
     out["id"] = [str(uuid.uuid5(_NAMESPACE, f"{cfg.seed}:{key}")) for key in keys]
     return out
+
+
+def simulate_villages(count: int = 160, seed: int = 7) -> list:
+    """Voronoi "villages" over the simulated survey area, for demos without real boundaries.
+
+    Codes are ``SIMULASI.nnn`` and names ``Desa Simulasi nnn``, so that nobody mistakes them
+    for Kemendagri codes.
+    """
+    import shapely
+
+    from analysis.boundaries import Region
+
+    rng = np.random.default_rng(seed)
+    box = shapely.box(100.02, -0.53, 100.58, -0.10)
+    centres = shapely.points(rng.uniform(100.02, 100.58, count), rng.uniform(-0.53, -0.10, count))
+    cells = shapely.voronoi_polygons(shapely.multipoints(centres), extend_to=box)
+    regions = []
+    for n, cell in enumerate(
+        sorted(cells.geoms, key=lambda g: (g.centroid.x, g.centroid.y)), start=1
+    ):
+        kec = (n - 1) // 20 + 1
+        regions.append(
+            Region(
+                f"SIMULASI.{n:03d}",
+                f"Desa Simulasi {n:03d}",
+                cell.intersection(box),
+                f"SIMULASI.K{kec:02d}",
+                f"Kecamatan Simulasi {kec:02d}",
+                "SIMULASI",
+                "Kabupaten Simulasi",
+            )
+        )
+    return regions

@@ -1,0 +1,127 @@
+"""KMZ for Google Earth: class overlay with legend, blankspot polygons with balloons, and the
+readings in folders per day (WIB)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+import simplekml
+from PIL import Image
+
+from analysis.classmap import CLASS_CODES, CLASS_COLOURS, ClassMap
+from analysis.coverage import Coverage
+from analysis.export.geotiff import to_wgs84_raster
+from analysis.export.preview import LABELS
+
+__all__ = ["class_overlay_png", "legend_png", "write_kmz"]
+
+_POINT_COLOURS = {"strong": "ff41961a", "weak": "ff61aefd", "none": "ff1c19d7"}
+
+
+def class_overlay_png(
+    classes: ClassMap, coverage: Coverage, path: Path
+) -> tuple[float, float, float, float]:
+    """RGBA image of the classes in WGS84; returns its (west, south, east, north)."""
+    codes, transform = to_wgs84_raster(classes.codes[None], coverage.spec, True, 0)
+    codes = codes[0]
+    palette = np.zeros((256, 4), dtype=np.uint8)
+    for name, code in CLASS_CODES.items():
+        palette[code] = CLASS_COLOURS[name]
+    palette[1:5, 3] = 190  # see the ground through the overlay
+    Image.fromarray(palette[codes], "RGBA").save(path)
+    height, width = codes.shape
+    west, north = transform.c, transform.f
+    return west, north + transform.e * height, west + transform.a * width, north
+
+
+def legend_png(path: Path, language: str = "id") -> Path:
+    """A small legend image for the screen overlay."""
+    from PIL import ImageDraw
+
+    words = LABELS[language]
+    names = ("strong", "weak", "none", "doubtful")
+    image = Image.new("RGBA", (210, 28 * len(names) + 12), (255, 255, 255, 230))
+    draw = ImageDraw.Draw(image)
+    for i, name in enumerate(names):
+        y = 8 + 28 * i
+        draw.rectangle([8, y, 30, y + 20], fill=CLASS_COLOURS[name])
+        draw.text((40, y + 4), words[name], fill=(0, 0, 0, 255))
+    image.save(path)
+    return path
+
+
+def write_kmz(
+    path: str | Path,
+    classes: ClassMap,
+    coverage: Coverage,
+    blankspots: list[tuple[shapely.Geometry, dict[str, Any]]],
+    readings: pd.DataFrame,
+    title: str,
+    language: str = "id",
+) -> Path:
+    """Write the KMZ; ``blankspots`` are (WGS84 geometry, properties) pairs."""
+    path = Path(path)
+    kml = simplekml.Kml(name=title)
+    with tempfile.TemporaryDirectory() as tmp:
+        overlay = Path(tmp) / "classes.png"
+        west, south, east, north = class_overlay_png(classes, coverage, overlay)
+        legend = legend_png(Path(tmp) / "legend.png", language)
+        ground = kml.newgroundoverlay(name=LABELS[language]["title"])
+        ground.icon.href = kml.addfile(str(overlay))
+        ground.latlonbox.west, ground.latlonbox.east = west, east
+        ground.latlonbox.south, ground.latlonbox.north = south, north
+        screen = kml.newscreenoverlay(name="Legend")
+        screen.icon.href = kml.addfile(str(legend))
+        screen.overlayxy = simplekml.OverlayXY(x=0, y=1, xunits="fraction", yunits="fraction")
+        screen.screenxy = simplekml.ScreenXY(x=0.02, y=0.98, xunits="fraction", yunits="fraction")
+        _blankspots(kml.newfolder(name="Blankspot"), blankspots)
+        _points(kml.newfolder(name="Readings"), readings, classes.tech)
+        part = path.with_name(path.name + ".part")
+        kml.savekmz(str(part))
+        part.replace(path)
+    return path
+
+
+def _blankspots(folder: simplekml.Folder, items: list[tuple[shapely.Geometry, dict]]) -> None:
+    for n, (geometry, props) in enumerate(items, start=1):
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            shape = folder.newpolygon(name=f"Blankspot {n}")
+            shape.outerboundaryis = list(polygon.exterior.coords)
+            shape.innerboundaryis = [list(ring.coords) for ring in polygon.interiors]
+            shape.style.polystyle.color = "7f1c19d7"
+            shape.style.linestyle.color = "ff00005a"
+            rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in props.items())
+            shape.description = f"<table>{rows}</table>"
+
+
+def _points(folder: simplekml.Folder, readings: pd.DataFrame, tech: str) -> None:
+    from analysis.classes import DEFAULT_THRESHOLDS
+
+    if readings.empty:
+        return
+    styles = {}
+    for cls, colour in (*_POINT_COLOURS.items(), ("unknown", "ff888888")):
+        style = simplekml.Style()
+        style.iconstyle.color = colour
+        style.iconstyle.scale = 0.5
+        style.iconstyle.icon.href = (
+            "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
+        )
+        styles[cls] = style
+    days = pd.to_datetime(readings["observed_at"], utc=True).dt.tz_convert("Asia/Jakarta")
+    for day, group in readings.groupby(days.dt.strftime("%Y-%m-%d"), sort=True):
+        sub = folder.newfolder(name=str(day))
+        for row in group.itertuples(index=False):
+            label = (
+                "none"
+                if row.no_service
+                else DEFAULT_THRESHOLDS.classify_value(tech, float(row.value))  # type: ignore[arg-type]
+            )
+            point = sub.newpoint(coords=[(row.lon, row.lat)])
+            point.description = "no service" if row.no_service else f"{row.value:.0f} dBm"
+            point.style = styles[label if label in styles else "unknown"]

@@ -1,0 +1,108 @@
+"""CSV with a JSON metadata sidecar (columns, units, source, licence), after Satu Data
+Indonesia: data that follows a standard, carries metadata and uses reference codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["COLUMN_DOCS", "write_csv_with_metadata"]
+
+COLUMN_DOCS: dict[str, tuple[str, str | None]] = {
+    # village verdicts
+    "kode": ("Kemendagri village code PP.KK.CC.DDDD (Kepmendagri 300.2.2-2138/2025)", None),
+    "nama": ("official village name", None),
+    "kode_kec": ("Kemendagri district (kecamatan) code", None),
+    "nama_kec": ("district (kecamatan) name", None),
+    "kode_kabkota": ("Kemendagri regency/city code", None),
+    "nama_kabkota": ("regency/city name", None),
+    "operator": ("operator MCC-MNC (ITU-T E.212)", None),
+    "technology": ("access technology mapped (LTE, NR, WCDMA, GSM)", None),
+    "area_km2": ("village area", "km2"),
+    "surveyed_share": ("share of the village area within the survey's reach", "fraction"),
+    "strong_share": ("share of the surveyed area with strong signal", "fraction"),
+    "weak_share": ("share of the surveyed area with weak signal", "fraction"),
+    "none_share": ("share of the surveyed area with no usable signal", "fraction"),
+    "doubtful_share": ("share of the surveyed area whose class is uncertain", "fraction"),
+    "samples": ("readings inside the village", "count"),
+    "no_service_samples": ("readings inside the village taken with no service at all", "count"),
+    "verdict": ("strong / weak / none / insufficient data (see docs/products.md)", None),
+    "note": ("remarks, e.g. village without a boundary polygon", None),
+}
+
+
+def _describe(frame: pd.DataFrame, docs: dict[str, tuple[str, str | None]]) -> list[dict]:
+    from analysis.schema import FIELDS
+
+    out = []
+    for name in frame.columns:
+        description, unit = docs.get(name, (None, None))
+        if description is None and name in FIELDS:
+            description, unit = _FIELD_DOCS.get(name, (name, None))
+        out.append(
+            {
+                "name": name,
+                "type": str(frame[name].dtype),
+                "description": description or name,
+                "unit": unit,
+            }
+        )
+    return out
+
+
+_FIELD_DOCS: dict[str, tuple[str, str | None]] = {
+    "id": ("reading UUID made on the phone", None),
+    "device_id": ("recording device", None),
+    "session_id": ("recording session", None),
+    "observed_at": ("time of the reading, ISO 8601 UTC", None),
+    "lat": ("latitude WGS84", "degree"),
+    "lon": ("longitude WGS84", "degree"),
+    "accuracy_m": ("GPS horizontal accuracy", "m"),
+    "altitude_m": ("altitude", "m"),
+    "speed_mps": ("speed", "m/s"),
+    "mock_location": ("Android mock location flag", None),
+    "tech": ("technology (NONE = no service)", None),
+    "mcc": ("mobile country code", None),
+    "mnc": ("mobile network code", None),
+    "operator": ("operator name", None),
+    "cell_id": ("serving cell identity", None),
+    "tac_lac": ("TAC or LAC", None),
+    "pci_psc": ("PCI or PSC", None),
+    "arfcn": ("channel number", None),
+    "rsrp_dbm": ("RSRP / SS-RSRP", "dBm"),
+    "rsrq_db": ("RSRQ", "dB"),
+    "sinr_db": ("SINR", "dB"),
+    "rscp_dbm": ("RSCP", "dBm"),
+    "rssi_dbm": ("RSSI", "dBm"),
+    "mode": ("stationary / walking / vehicle", None),
+    "note": ("officer's note", None),
+}
+
+
+def write_csv_with_metadata(
+    frame: pd.DataFrame,
+    path: str | Path,
+    title: str,
+    source: str,
+    licence: str = "CC-BY-4.0",
+    extra: dict[str, Any] | None = None,
+) -> tuple[Path, Path]:
+    """Write ``path`` (UTF-8 CSV) and ``path.json`` describing every column."""
+    path = Path(path)
+    frame.to_csv(path, index=False, lineterminator="\n")
+    meta = {
+        "title": title,
+        "source": source,
+        "licence": licence,
+        "rows": len(frame),
+        "encoding": "UTF-8",
+        "delimiter": ",",
+        "columns": _describe(frame, COLUMN_DOCS),
+        **(extra or {}),
+    }
+    sidecar = path.with_name(path.name + ".json")
+    sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path, sidecar

@@ -1,0 +1,221 @@
+"""All blankspot products of one operator and technology, from readings to files.
+
+``build_products`` writes into a folder: coverage and class COGs (metric CRS and WGS84),
+GeoJSON of blankspots, hexagons and village verdicts, a KMZ, CSVs with metadata sidecars, an
+offline web map, a PNG preview and ``report.json`` (inputs, counts, method, CV table,
+blankspot area, villages per verdict, timings).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from shapely.geometry import Polygon
+
+from analysis.blankspots import blankspot_polygons
+from analysis.boundaries import Region
+from analysis.classes import DEFAULT_THRESHOLDS, Thresholds
+from analysis.classmap import classify_coverage
+from analysis.coverage import build_coverage
+from analysis.export.geojson import feature_collection, to_wgs84, write_geojson
+from analysis.export.geotiff import write_class_geotiff, write_coverage_geotiff
+from analysis.export.kmz import class_overlay_png, write_kmz
+from analysis.export.preview import write_preview_png
+from analysis.export.table import write_csv_with_metadata
+from analysis.export.webmap import write_webmap
+from analysis.hexagons import hexagon_boundary, hexagon_table
+from analysis.io_csv import to_csv_text
+from analysis.prepare import prepare_samples, reading_points, select
+from analysis.schema import CLASS_METRIC, NUMERIC_RANGES
+from analysis.villages import VERDICTS, village_verdicts
+
+__all__ = ["build_products"]
+
+
+def build_products(
+    frame: pd.DataFrame,
+    operator: str,
+    tech: str,
+    out: str | Path,
+    regions: list[Region] | None = None,
+    method: str = "auto",
+    spacing: float = 50.0,
+    max_distance: float = 750.0,
+    min_area_km2: float = 0.05,
+    hex_resolution: int = 8,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    language: str = "id",
+    executor: Any = None,
+    source: str = "PetaSinyal field survey",
+) -> dict[str, Any]:
+    """Build every product for ``operator`` and ``tech`` into ``out``; return the report."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    chosen = select(frame, operator, tech)
+    if chosen.empty:
+        raise ValueError(f"no {tech} readings of operator {operator}")
+    samples = prepare_samples(chosen, tech)
+    crs = samples.crs
+    assert crs is not None
+    readings = reading_points(chosen, tech, crs)
+    lap("prepare_s")
+    coverage = build_coverage(
+        samples,
+        method=method,
+        spacing=spacing,
+        max_distance=max_distance,
+        executor=executor,
+        clip=NUMERIC_RANGES[CLASS_METRIC[tech]],
+    )
+    lap("coverage_s")
+    classes = classify_coverage(coverage, tech, thresholds)
+    blankspots = blankspot_polygons(classes, coverage.spec, readings, min_area_km2)
+    verdicts = (
+        village_verdicts(regions, classes, coverage.spec, readings, operator, tech)
+        if regions
+        else None
+    )
+    hexagons = hexagon_table(readings, tech, hex_resolution, thresholds=thresholds)
+    lap("analysis_s")
+
+    times = pd.to_datetime(chosen["observed_at"], utc=True)
+    tags = {
+        "operator": operator,
+        "technology": tech,
+        "first_day": times.min().date(),
+        "last_day": times.max().date(),
+        "source": source,
+    }
+    write_coverage_geotiff(coverage, out / "coverage_utm.tif", tags)
+    write_coverage_geotiff(coverage, out / "coverage_wgs84.tif", tags, wgs84=True)
+    write_class_geotiff(classes, coverage, out / "classes_utm.tif", tags)
+    write_class_geotiff(classes, coverage, out / "classes_wgs84.tif", tags, wgs84=True)
+    lap("geotiff_s")
+
+    context = {"operator": operator, "technology": tech}
+    blank_items = [(to_wgs84(b.geometry, crs), b.properties(**context)) for b in blankspots]
+    write_geojson(blank_items, out / "blankspots.geojson", "blankspots")
+    hex_items = [
+        (_polygon(hexagon_boundary(row["h3"])), {**row, **context}) for row in _records(hexagons)
+    ]
+    write_geojson(hex_items, out / "hexagons.geojson", "hexagons")
+    village_fc = None
+    if verdicts is not None:
+        by_code = {r.code: r.geometry for r in regions or [] if r.geometry is not None}
+        village_items = [
+            (by_code[row["kode"]], row) for row in _records(verdicts) if row["kode"] in by_code
+        ]
+        write_geojson(village_items, out / "villages.geojson", "village verdicts")
+        village_fc = feature_collection(village_items, "village verdicts")
+        write_csv_with_metadata(
+            verdicts,
+            out / "villages.csv",
+            f"Village signal verdicts {operator} {tech}",
+            source,
+            extra={"thresholds": _threshold_doc(thresholds, tech)},
+        )
+    measurements = chosen.reset_index(drop=True)
+    (out / "measurements.csv").write_text(to_csv_text(measurements), encoding="utf-8")
+    write_csv_with_metadata(
+        measurements.head(0),
+        out / "measurements_columns.csv",
+        "columns of measurements.csv",
+        source,
+    )
+    (out / "measurements_columns.csv").unlink()
+    (out / "measurements_columns.csv.json").rename(out / "measurements.csv.json")
+    lap("vector_s")
+
+    title = f"{operator} {tech}"
+    overlay = out / "classes_overlay.png"
+    bounds = class_overlay_png(classes, coverage, overlay)
+    write_webmap(
+        out / "map.html",
+        overlay,
+        bounds,
+        feature_collection(blank_items, "blankspots"),
+        feature_collection(hex_items, "hexagons"),
+        village_fc,
+        readings,
+        title,
+        language,
+    )
+    write_kmz(out / "products.kmz", classes, coverage, blank_items, readings, title, language)
+    best = next(r for r in coverage.cv if r.method == coverage.method)
+    write_preview_png(
+        classes,
+        coverage,
+        [g for g, _ in blank_items],
+        out / "preview.png",
+        title,
+        f"{coverage.method}, CV RMSE {best.rmse:.1f} dB, {len(readings)} readings",
+        language,
+    )
+    lap("maps_s")
+
+    report: dict[str, Any] = {
+        "operator": operator,
+        "technology": tech,
+        "inputs": {
+            "readings": len(chosen),
+            "no_service_readings": int((chosen["tech"] == "NONE").sum()),
+            "samples_after_block_median": len(samples),
+            "first_day": str(tags["first_day"]),
+            "last_day": str(tags["last_day"]),
+            "crs": crs.to_string(),
+        },
+        "grid": {
+            "spacing_m": spacing,
+            "width": coverage.spec.width,
+            "height": coverage.spec.height,
+            "max_distance_m": max_distance,
+            "surveyed_share": round(float(coverage.surveyed.mean()), 4),
+        },
+        "method": coverage.method,
+        "cross_validation": coverage.cv_table(),
+        "class_share": {k: round(v, 4) for k, v in classes.share().items()},
+        "blankspots": {
+            "count": len(blankspots),
+            "area_km2": round(sum(b.area_km2 for b in blankspots), 3),
+        },
+        "villages": (
+            None
+            if verdicts is None
+            else {v: int((verdicts["verdict"] == v).sum()) for v in VERDICTS}
+        ),
+        "hexagons": len(hexagons),
+        "timings_s": timings,
+    }
+    timings["total_s"] = round(sum(timings.values()), 3)
+    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return report
+
+
+def _polygon(ring: list[tuple[float, float]]) -> Polygon:
+    return Polygon(ring)
+
+
+def _threshold_doc(thresholds: Thresholds, tech: str) -> dict[str, Any]:
+    limit = thresholds.by_tech[tech]
+    return {
+        "metric": limit.metric,
+        "strong_at_or_above": limit.strong,
+        "weak_at_or_above": limit.weak,
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
