@@ -94,8 +94,9 @@ def test_blankspot_geojson_is_valid_and_matches_the_raster(products) -> None:
     }
     with rasterio.open(out / "classes_utm.tif") as tif:
         classes, transform, crs = tif.read(1), tif.transform, tif.crs
-    from analysis.export.geojson import to_wgs84  # noqa: F401  (same transform, reversed)
     from pyproj import Transformer
+
+    from analysis.export.geojson import to_wgs84  # noqa: F401  (same transform, reversed)
 
     back = Transformer.from_crs(4326, crs.to_epsg(), always_xy=True)
     metric = [
