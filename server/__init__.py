@@ -1,0 +1,50 @@
+"""The PetaSinyal server: ``create_app`` builds a Flask app (no global app object)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from server.config import DEFAULTS, database_url
+
+__all__ = ["create_app"]
+
+
+def _secret_key(instance_path: str) -> str:
+    """The instance's secret key, made once and kept in the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Defaults, then ``PETASINYAL_*`` environment variables, then ``test_config``."""
+    from server.api import api
+    from server.db import init_db
+    from server.errors import register_error_handlers
+    from server.extensions import limiter
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("PETASINYAL")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    init_db(app, database_url(app.config, app.instance_path))
+    limiter.init_app(app)
+    register_error_handlers(app)
+    app.register_blueprint(api)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Liveness for load balancers and the tests."""
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,93 @@
+"""Users, enrolment codes and the synthetic device that file imports are recorded under."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from server.audit import record
+from server.db import session_scope
+from server.models import ROLES, Device, EnrolCode, User, utcnow
+from server.security import hash_password, hash_secret, new_enrol_code, new_token
+
+__all__ = ["create_user", "import_device", "issue_enrol_code"]
+
+
+def create_user(
+    username: str, password: str, role: str, operators: list[str] | None = None, actor: str = "cli"
+) -> int:
+    """Create a user; providers must name the operators (MCC-MNC) they may see."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if role == "provider" and not operators:
+        raise ValueError("a provider needs at least one operator (MCC-MNC)")
+    for op in operators or []:
+        mcc, _, mnc = op.partition("-")
+        if not (mcc.isdigit() and len(mcc) == 3 and mnc.isdigit() and len(mnc) in (2, 3)):
+            raise ValueError(f"{op!r} is not an MCC-MNC such as 510-10")
+    if not 3 <= len(username) <= 64:
+        raise ValueError("username must be 3 to 64 characters")
+    with session_scope() as session:
+        if session.scalars(select(User).where(User.username == username)).first():
+            raise ValueError(f"user {username!r} exists")
+        user = User(
+            username=username,
+            password_hash=hash_password(password),
+            role=role,
+            operators=operators or [],
+            active=True,
+        )
+        session.add(user)
+        session.flush()
+        record(
+            session,
+            actor,
+            "user.create",
+            f"user:{user.id}",
+            None,
+            {"username": username, "role": role, "operators": operators or []},
+        )
+        return user.id
+
+
+def issue_enrol_code(officer: str, minutes: int, actor: str = "cli") -> tuple[str, datetime]:
+    """A one-time code for ``officer``'s next device, valid for ``minutes``."""
+    with session_scope() as session:
+        user = session.scalars(select(User).where(User.username == officer)).first()
+        if user is None or user.role != "officer":
+            raise LookupError(f"no officer called {officer!r}")
+        code = new_enrol_code()
+        expires = utcnow() + timedelta(minutes=minutes)
+        session.add(EnrolCode(code_hash=hash_secret(code), officer_id=user.id, expires_at=expires))
+        record(
+            session,
+            actor,
+            "enrol_code.issue",
+            f"user:{user.id}",
+            None,
+            {"expires_at": expires.isoformat()},
+        )
+        return code, expires
+
+
+def import_device(officer: str) -> int:
+    """The officer's synthetic "file import" device (created once, holds no usable token)."""
+    name = f"file import ({officer})"
+    with session_scope() as session:
+        user = session.scalars(select(User).where(User.username == officer)).first()
+        if user is None:
+            raise LookupError(f"no user called {officer!r}")
+        device = session.scalars(
+            select(Device).where(Device.officer_id == user.id, Device.name == name)
+        ).first()
+        if device is None:
+            device = Device(
+                name=name,
+                officer_id=user.id,
+                token_hash=hash_secret(new_token()),
+                revoked_at=utcnow(),
+            )
+            session.add(device)
+            session.flush()
+        return device.id

@@ -1,0 +1,40 @@
+"""Reading request bodies safely: size limits, gzip, strict JSON (no NaN)."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from flask import current_app, request
+
+from server.errors import ApiError
+
+__all__ = ["json_body"]
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_body() -> Any:
+    """The request's JSON, gunzipped if ``Content-Encoding: gzip``; 4xx on anything else."""
+    raw = request.get_data(cache=False)
+    encoding = request.headers.get("Content-Encoding", "").lower()
+    if encoding == "gzip":
+        limit = current_app.config["MAX_DECOMPRESSED_BYTES"]
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            raw = decompressor.decompress(raw, limit)
+        except zlib.error as exc:
+            raise ApiError(400, f"body is not valid gzip: {exc}") from exc
+        if decompressor.unconsumed_tail:
+            raise ApiError(413, f"decompressed body larger than {limit} bytes")
+    elif encoding not in ("", "identity"):
+        raise ApiError(415, f"unsupported Content-Encoding {encoding!r}; use gzip")
+    if not request.mimetype == "application/json":
+        raise ApiError(415, "send JSON with Content-Type: application/json")
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"body is not valid JSON: {exc}") from exc

@@ -1,0 +1,291 @@
+"""The OpenAPI 3 document of API v1, and a plain HTML page that renders it (no CDN)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from flask import Response
+
+from analysis.schema import MODES, NUMERIC_RANGES, TECHS
+from server.api import api
+
+__all__ = ["openapi_document"]
+
+
+def _measurement_schema() -> dict[str, Any]:
+    number = {"type": ["number", "null"]}
+    props: dict[str, Any] = {
+        "id": {"type": "string", "format": "uuid"},
+        "device_id": {"type": "string", "maxLength": 64},
+        "session_id": {"type": "string", "maxLength": 64},
+        "observed_at": {"type": "string", "format": "date-time"},
+        "mock_location": {"type": ["boolean", "null"]},
+        "tech": {"type": "string", "enum": list(TECHS)},
+        "mcc": {"type": ["string", "null"], "pattern": "^[0-9]{3}$"},
+        "mnc": {"type": ["string", "null"], "pattern": "^[0-9]{2,3}$"},
+        "operator": {"type": ["string", "null"], "maxLength": 64},
+        "cell_id": {"type": ["integer", "null"], "minimum": 0},
+        "tac_lac": {"type": ["integer", "null"], "minimum": 0},
+        "pci_psc": {"type": ["integer", "null"], "minimum": 0, "maximum": 1007},
+        "arfcn": {"type": ["integer", "null"], "minimum": 0},
+        "mode": {"type": ["string", "null"], "enum": [*MODES, None]},
+        "note": {"type": ["string", "null"], "maxLength": 500},
+    }
+    for name, (low, high) in NUMERIC_RANGES.items():
+        props[name] = {**number, "minimum": low, "maximum": high}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": props,
+        "required": ["id", "device_id", "session_id", "observed_at", "lat", "lon", "tech"],
+    }
+
+
+_COUNTS = {
+    "type": "object",
+    "required": ["accepted", "duplicates", "rejected", "flagged"],
+    "properties": {
+        k: {"type": "integer"} for k in ("accepted", "duplicates", "rejected", "flagged")
+    },
+}
+_UPLOAD_SUMMARY = {
+    "type": "object",
+    "required": ["upload_id", "state", "counts", "received_at"],
+    "properties": {
+        "upload_id": {"type": "string"},
+        "state": {"type": "string", "enum": ["received", "has_issues", "approved", "rejected"]},
+        "comment": {"type": ["string", "null"]},
+        "received_at": {"type": "string"},
+        "reviewed_at": {"type": ["string", "null"]},
+        "counts": _COUNTS,
+        "rejections": {"type": "array"},
+    },
+}
+_ERROR = {
+    "type": "object",
+    "required": ["code", "message", "details"],
+    "properties": {
+        "code": {"type": "integer"},
+        "message": {"type": "string"},
+        "details": {"type": "object"},
+    },
+}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {
+        str(c): {
+            "description": "error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for c in codes
+    }
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API as it is served (tests check the live answers against it)."""
+    bearer: list[dict[str, list[str]]] = [{"deviceToken": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "PetaSinyal API",
+            "version": "1",
+            "description": "Sync API for the PetaSinyal survey app. Every error answers "
+            "{code, message, details}.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"deviceToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": _ERROR,
+                "Measurement": _measurement_schema(),
+                "UploadSummary": _UPLOAD_SUMMARY,
+            },
+        },
+        "paths": {
+            "/api/v1/devices/enroll": {
+                "post": {
+                    "summary": "Exchange a one-time enrolment code for a device token.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["code", "name"],
+                                    "properties": {
+                                        "code": {"type": "string"},
+                                        "name": {"type": "string", "maxLength": 64},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json(
+                            {
+                                "type": "object",
+                                "required": ["device_id", "token"],
+                                "properties": {
+                                    "device_id": {"type": "integer"},
+                                    "token": {"type": "string"},
+                                },
+                            },
+                            "enrolled",
+                        ),
+                        **_errors(400, 401, 422, 429),
+                    },
+                }
+            },
+            "/api/v1/devices/me": {
+                "get": {
+                    "summary": "The device, its uploads with review states and comments, and its "
+                    "campaigns.",
+                    "security": bearer,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["device_id", "uploads", "campaigns"],
+                                "properties": {
+                                    "device_id": {"type": "integer"},
+                                    "name": {"type": "string"},
+                                    "uploads": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/UploadSummary"},
+                                    },
+                                    "campaigns": {"type": "array"},
+                                },
+                            },
+                            "the device",
+                        ),
+                        **_errors(401),
+                    },
+                }
+            },
+            "/api/v1/uploads": {
+                "post": {
+                    "summary": "Send up to 5,000 readings (gzip accepted); idempotent on batch_id "
+                    "and on each reading's id.",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["batch_id", "measurements"],
+                                    "properties": {
+                                        "batch_id": {"type": "string", "format": "uuid"},
+                                        "measurements": {
+                                            "type": "array",
+                                            "maxItems": 5000,
+                                            "items": {"$ref": "#/components/schemas/Measurement"},
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/UploadAnswer"}, "nothing new"),
+                        "201": _json({"$ref": "#/components/schemas/UploadAnswer"}, "stored"),
+                        **_errors(400, 401, 409, 413, 415, 422),
+                    },
+                }
+            },
+            "/api/v1/uploads/{upload_id}": {
+                "get": {
+                    "summary": "One of this device's uploads: counts, review state, comment.",
+                    "security": bearer,
+                    "parameters": [
+                        {
+                            "name": "upload_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/UploadSummary"}, "the upload"),
+                        **_errors(401, 404),
+                    },
+                }
+            },
+        },
+    }
+
+
+def _upload_answer() -> dict[str, Any]:
+    ids = {"type": "array", "items": {"type": "string"}}
+    return {
+        "type": "object",
+        "required": [
+            "upload_id",
+            "state",
+            "accepted",
+            "duplicates",
+            "rejected",
+            "flagged",
+            "counts",
+        ],
+        "properties": {
+            "upload_id": {"type": "string"},
+            "state": {"type": "string"},
+            "accepted": ids,
+            "duplicates": ids,
+            "rejected": {
+                "type": "array",
+                "items": {"type": "object", "required": ["index", "problems"]},
+            },
+            "flagged": {"type": "object"},
+            "counts": _COUNTS,
+        },
+    }
+
+
+_DOCUMENT: dict[str, Any] | None = None
+
+
+def _document() -> dict[str, Any]:
+    global _DOCUMENT
+    if _DOCUMENT is None:
+        _DOCUMENT = openapi_document()
+        _DOCUMENT["components"]["schemas"]["UploadAnswer"] = _upload_answer()
+    return _DOCUMENT
+
+
+@api.get("/openapi.json")
+def openapi_json() -> dict[str, Any]:
+    """This document."""
+    return _document()
+
+
+@api.get("/docs")
+def docs_page() -> Response:
+    """A readable page of the API, built from the OpenAPI document."""
+    doc = _document()
+    rows = []
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            codes = ", ".join(op["responses"])
+            rows.append(
+                f"<tr><td><code>{method.upper()}</code></td><td><code>"
+                f"{html.escape(path)}</code></td><td>{html.escape(op['summary'])}</td>"
+                f"<td>{codes}</td></tr>"
+            )
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PetaSinyal API"
+        "</title><meta name='viewport' content='width=device-width'><style>body{font:15px/1.5 "
+        "sans-serif;margin:2em;max-width:60em}td{padding:.3em .8em;border-bottom:1px solid "
+        "#ddd;vertical-align:top}</style></head><body><h1>PetaSinyal API v1</h1>"
+        f"<p>{html.escape(doc['info']['description'])}</p><p>Machine-readable: "
+        "<a href='openapi.json'>openapi.json</a></p><table><tr><th>method</th><th>path</th>"
+        "<th>what</th><th>answers</th></tr>" + "".join(rows) + "</table></body></html>"
+    )
+    return Response(page, mimetype="text/html")

@@ -1,0 +1,60 @@
+"""Uploads: a batch of up to 5,000 readings, idempotent on the batch and on each reading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g
+
+from server.api import api
+from server.api.auth import device_required
+from server.api.body import json_body
+from server.api.devices import upload_summary
+from server.db import session_scope
+from server.errors import ApiError
+from server.flags import FlagRules
+from server.ingest import ingest_batch
+from server.models import Device, Upload
+
+
+def flag_rules() -> FlagRules:
+    config = current_app.config
+    return FlagRules(
+        config["FLAG_ACCURACY_M"],
+        config["FLAG_SPEED_KMH"],
+        config["FLAG_STALE_DAYS"],
+        tuple(config["REGION_BBOX"]),
+    )
+
+
+@api.post("/uploads")
+@device_required
+def create_upload() -> tuple[dict[str, Any], int]:
+    """Send a batch of readings; answers accepted, duplicate and rejected ones."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "send a JSON object with batch_id and measurements")
+    items = body.get("measurements")
+    if not isinstance(items, list):
+        raise ApiError(422, "measurements must be a list", {"measurements": "not a list"})
+    limit = current_app.config["MAX_BATCH"]
+    if len(items) > limit:
+        raise ApiError(413, f"at most {limit} measurements per batch; split the batch")
+    with session_scope() as session:
+        device = session.get(Device, g.device.id)
+        assert device is not None
+        result = ingest_batch(session, device, str(body.get("batch_id", "")), items, flag_rules())
+        answer = result.answer()
+    status = 201 if answer["counts"]["accepted"] else 200
+    return answer, status
+
+
+@api.get("/uploads/<upload_id>")
+@device_required
+def get_upload(upload_id: str) -> dict[str, Any]:
+    """One of this device's uploads: counts, review state and the reviewer's comment."""
+    with session_scope() as session:
+        upload = session.get(Upload, upload_id)
+        if upload is None or upload.device_id != g.device.id:
+            raise ApiError(404, "no such upload for this device")
+        return {**upload_summary(upload), "rejections": upload.rejections}

@@ -1,0 +1,172 @@
+"""Server commands for ``petasinyal``: serve, db upgrade, create-user, enrol-code,
+import-uploads."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import hashlib
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from flask import Flask
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the server commands to the ``petasinyal`` parser."""
+    cmd = commands.add_parser("serve", help="run the server (development server)")
+    cmd.add_argument("--host", default="127.0.0.1")
+    cmd.add_argument("--port", type=int, default=5000)
+    cmd.add_argument("--db", help="database URL or SQLite file (default: instance folder)")
+    cmd.set_defaults(handler=_serve)
+
+    cmd = commands.add_parser("db", help="database maintenance")
+    cmd.add_argument("action", choices=("upgrade",))
+    cmd.add_argument("--db", help="database URL or SQLite file")
+    cmd.set_defaults(handler=_db)
+
+    cmd = commands.add_parser("create-user", help="create an admin, officer or provider")
+    cmd.add_argument("username")
+    cmd.add_argument("--role", required=True, choices=("admin", "officer", "provider"))
+    cmd.add_argument(
+        "--operators", default="", help="providers: comma-separated MCC-MNC list, e.g. 510-10"
+    )
+    cmd.add_argument(
+        "--password-env",
+        default="PETASINYAL_PASSWORD",
+        help="environment variable holding the password (else asked)",
+    )
+    cmd.add_argument("--db")
+    cmd.set_defaults(handler=_create_user)
+
+    cmd = commands.add_parser("enrol-code", help="issue a one-time device enrolment code")
+    cmd.add_argument("officer", help="the officer's username")
+    cmd.add_argument("--db")
+    cmd.set_defaults(handler=_enrol_code)
+
+    cmd = commands.add_parser(
+        "import-uploads", help="import field-tool files through the upload path"
+    )
+    cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    cmd.add_argument("--officer", required=True, help="officer the import is recorded for")
+    cmd.add_argument("--tz", default="Asia/Jakarta")
+    cmd.add_argument("--db")
+    cmd.set_defaults(handler=_import_uploads)
+
+
+def _app(db: str | None) -> Flask:
+    from server import create_app
+
+    config = {}
+    if db:
+        config["DATABASE_URL"] = db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+    return create_app(config)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    app = _app(args.db)
+    _upgrade(app)
+    app.run(host=args.host, port=args.port, threaded=True)
+    return 0
+
+
+def _upgrade(app: Flask) -> None:
+    from server.migrate import upgrade
+
+    upgrade(str(app.extensions["petasinyal.engine"].url.render_as_string(hide_password=False)))
+
+
+def _db(args: argparse.Namespace) -> int:
+    app = _app(args.db)
+    _upgrade(app)
+    print("database is up to date")
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    from server.accounts import create_user
+
+    password = os.environ.get(args.password_env) or getpass.getpass("password: ")
+    operators = [o.strip() for o in args.operators.split(",") if o.strip()]
+    app = _app(args.db)
+    with app.app_context():
+        try:
+            user_id = create_user(args.username, password, args.role, operators)
+        except ValueError as exc:
+            print(f"cannot create user: {exc}", file=sys.stderr)
+            return 1
+    print(f"user {args.username} ({args.role}) created with id {user_id}")
+    return 0
+
+
+def _enrol_code(args: argparse.Namespace) -> int:
+    from server.accounts import issue_enrol_code
+
+    app = _app(args.db)
+    with app.app_context():
+        try:
+            code, expires = issue_enrol_code(args.officer, app.config["ENROL_CODE_MINUTES"])
+        except LookupError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    print(f"{code}  (valid until {expires:%Y-%m-%d %H:%M} UTC, once)")
+    return 0
+
+
+def _import_uploads(args: argparse.Namespace) -> int:
+    from analysis.readers import UnknownFormatError, read_survey
+    from server.accounts import import_device
+    from server.api.uploads import flag_rules
+    from server.db import session_scope
+    from server.ingest import ingest_batch
+    from server.models import Device
+
+    app = _app(args.db)
+    total = {"accepted": 0, "duplicates": 0, "rejected": 0}
+    with app.app_context():
+        device_id = import_device(args.officer)
+        for path in args.files:
+            try:
+                result = read_survey(path, tz=args.tz, device_id=f"import-{args.officer}")
+            except (OSError, UnknownFormatError) as exc:
+                print(f"{path}: cannot read: {exc}", file=sys.stderr)
+                continue
+            records = [
+                {k: v for k, v in row.items() if v is not None} for row in _records(result.frame)
+            ]
+            digest = hashlib.sha1(path.read_bytes()).hexdigest()
+            for start in range(0, len(records), app.config["MAX_BATCH"]):
+                batch_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"petasinyal:{digest}:{start}"))
+                with session_scope() as session:
+                    device = session.get(Device, device_id)
+                    assert device is not None
+                    batch = records[start : start + app.config["MAX_BATCH"]]
+                    answer = ingest_batch(session, device, batch_id, batch, flag_rules()).answer()
+                for key in total:
+                    total[key] += answer["counts"][key]
+            print(
+                f"{path}: {result.kept} readings read, {len(result.rejected)} rejected by "
+                f"the reader"
+            )
+    print(
+        f"stored {total['accepted']}, duplicates {total['duplicates']}, rejected "
+        f"{total['rejected']}"
+    )
+    return 0
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    from analysis.schema import format_time
+
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    out = [{str(k): v for k, v in row.items()} for row in rows]
+    for row in out:
+        row["observed_at"] = format_time(row["observed_at"].to_pydatetime())
+    return out

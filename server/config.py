@@ -1,0 +1,37 @@
+"""Layered configuration: defaults, then ``PETASINYAL_*`` environment variables, then a dict.
+
+Nothing is read at import time; ``create_app`` builds the configuration for each app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULTS", "database_url"]
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,  # generated per instance folder when not given
+    "DATABASE_URL": None,  # default: SQLite file in the instance folder
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,  # compressed request bodies
+    "MAX_DECOMPRESSED_BYTES": 64 * 1024 * 1024,  # a gzip bomb stops here
+    "MAX_BATCH": 5_000,
+    "ENROL_CODE_MINUTES": 30,
+    "RATELIMIT_ENROL": "10 per minute",
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "FLAG_ACCURACY_M": 50.0,
+    "FLAG_SPEED_KMH": 250.0,
+    "FLAG_STALE_DAYS": 30.0,
+    # West Sumatra's box (lon_min, lat_min, lon_max, lat_max); readings outside are flagged
+    "REGION_BBOX": (98.5, -3.7, 102.0, 1.0),
+}
+
+
+def database_url(config: dict[str, Any], instance_path: str) -> str:
+    """The configured database, or a SQLite file in the instance folder."""
+    url = config.get("DATABASE_URL")
+    if url:
+        return str(url)
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'petasinyal.sqlite3'}"

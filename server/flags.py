@@ -1,0 +1,98 @@
+"""Quality flags computed on ingest. Flags never reject a reading: a reviewer decides."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from analysis.schema import METRIC_FIELDS, NUMERIC_RANGES
+
+__all__ = ["FLAGS", "FlagRules", "PreviousFix", "compute_flags"]
+
+FLAGS = {
+    "poor_accuracy": "GPS accuracy worse than the threshold",
+    "mock_location": "the phone reported a mock (fake) location",
+    "impossible_jump": "the position jumped faster than possible since the previous reading",
+    "duplicate_fix": "same device, same time and place as another reading",
+    "outside_region": "outside the configured region",
+    "outside_campaign": "outside the officer's campaign areas or dates",
+    "clock_ahead": "observed after the server received it (phone clock ahead)",
+    "stale": "observed long before the upload",
+    "edge_value": "a value at the edge of its 3GPP reporting range",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRules:
+    accuracy_m: float = 50.0
+    speed_kmh: float = 250.0
+    stale_days: float = 30.0
+    region_bbox: tuple[float, float, float, float] | None = None
+    campaigns: Sequence[Any] = ()  # objects with .contains(lon, lat, when) -> bool
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousFix:
+    observed_at: datetime
+    lat: float
+    lon: float
+
+
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine) in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(min(1.0, a)))
+
+
+_EDGES = {name: NUMERIC_RANGES[name] for name in METRIC_FIELDS}
+
+
+def compute_flags(
+    records: list[dict[str, Any]],
+    rules: FlagRules,
+    received_at: datetime,
+    previous: PreviousFix | None,
+    stored_fixes: set[tuple[datetime, float, float]],
+) -> list[list[str]]:
+    """Flags for each clean record (same order); ``previous`` is the device's last stored
+    reading before this batch, ``stored_fixes`` its stored (time, lat, lon) in this window."""
+    flags: list[list[str]] = [[] for _ in records]
+    order = sorted(range(len(records)), key=lambda i: records[i]["observed_at"])
+    last = previous
+    seen = set(stored_fixes)
+    for i in order:
+        rec, out = records[i], flags[i]
+        if rec.get("accuracy_m") is not None and rec["accuracy_m"] > rules.accuracy_m:
+            out.append("poor_accuracy")
+        if rec.get("mock_location"):
+            out.append("mock_location")
+        fix = (rec["observed_at"], rec["lat"], rec["lon"])
+        if fix in seen:
+            out.append("duplicate_fix")
+        seen.add(fix)
+        if last is not None:
+            seconds = (rec["observed_at"] - last.observed_at).total_seconds()
+            metres = _metres(last.lat, last.lon, rec["lat"], rec["lon"])
+            if seconds > 0 and metres / seconds * 3.6 > rules.speed_kmh:
+                out.append("impossible_jump")
+        last = PreviousFix(rec["observed_at"], rec["lat"], rec["lon"])
+        if rules.region_bbox is not None:
+            lon0, lat0, lon1, lat1 = rules.region_bbox
+            if not (lon0 <= rec["lon"] <= lon1 and lat0 <= rec["lat"] <= lat1):
+                out.append("outside_region")
+        if rules.campaigns and not any(
+            c.contains(rec["lon"], rec["lat"], rec["observed_at"]) for c in rules.campaigns
+        ):
+            out.append("outside_campaign")
+        if rec["observed_at"] > received_at + timedelta(minutes=1):
+            out.append("clock_ahead")
+        elif received_at - rec["observed_at"] > timedelta(days=rules.stale_days):
+            out.append("stale")
+        if any(rec.get(name) is not None and rec[name] in edges for name, edges in _EDGES.items()):
+            out.append("edge_value")
+    return flags
