@@ -322,3 +322,7 @@ def _print_report(report: dict, out: Path) -> None:
     )
     if report["villages"]:
         print("    villages: " + ", ".join(f"{k} {v}" for k, v in report["villages"].items()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

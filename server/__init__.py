@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server.errors import register_error_handlers
     from server.extensions import limiter
 
-    app = Flask(__name__, instance_relative_config=True)
+    instance = os.environ.get("PETASINYAL_INSTANCE")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(Path(instance).resolve()) if instance else None,
+    )
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("PETASINYAL")
     if test_config:

@@ -11,7 +11,7 @@ from server.db import session_scope
 from server.models import ROLES, Device, EnrolCode, User, utcnow
 from server.security import hash_password, hash_secret, new_enrol_code, new_token
 
-__all__ = ["create_user", "import_device", "issue_enrol_code"]
+__all__ = ["create_user", "import_device", "issue_enrol_code", "redeem_enrol_code"]
 
 
 def create_user(
@@ -91,3 +91,32 @@ def import_device(officer: str) -> int:
             session.add(device)
             session.flush()
         return device.id
+
+
+def redeem_enrol_code(code: str, name: str) -> tuple[int, str]:
+    """Exchange a valid, unused code for a new device; its id and (only now) its token."""
+    now = utcnow()
+    with session_scope() as session:
+        enrol = session.scalars(
+            select(EnrolCode).where(EnrolCode.code_hash == hash_secret(code)).with_for_update()
+        ).first()
+        if enrol is None or enrol.used_at is not None or enrol.expires_at < now:
+            raise PermissionError(
+                "enrolment code unknown, used or expired; ask the admin for a new one"
+            )
+        token = new_token()
+        device = Device(
+            name=name, officer_id=enrol.officer_id, token_hash=hash_secret(token), enrolled_at=now
+        )
+        enrol.used_at = now
+        session.add(device)
+        session.flush()
+        record(
+            session,
+            f"officer:{enrol.officer_id}",
+            "device.enrol",
+            f"device:{device.id}",
+            None,
+            {"name": name},
+        )
+        return device.id, token

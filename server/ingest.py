@@ -22,7 +22,7 @@ from server.errors import ApiError
 from server.flags import FlagRules, PreviousFix, compute_flags
 from server.models import Device, Measurement, Upload, utcnow
 
-__all__ = ["IngestResult", "ingest_batch"]
+__all__ = ["IngestResult", "PreparedBatch", "ingest_batch", "prepare_batch", "store_batch"]
 
 _MAX_STORED_REJECTIONS = 200
 
@@ -58,6 +58,46 @@ def _insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch checked without the database: clean records and the rejected ones."""
+
+    batch_id: str
+    records: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]
+    repeated: list[str]  # ids sent twice within the batch
+
+
+def prepare_batch(batch_id: str, items: list[Any], now: datetime) -> PreparedBatch:
+    """Validate every reading (no database access, so no lock is held meanwhile)."""
+    try:
+        batch_id = str(uuid.UUID(str(batch_id)))
+    except ValueError as exc:
+        raise ApiError(422, "batch_id must be a UUID") from exc
+    prepared = PreparedBatch(batch_id, [], [], [])
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems = [{"field": "record", "reason": "expected a JSON object"}]
+            prepared.rejected.append({"index": index, "id": None, "problems": problems})
+            continue
+        clean, found = check(item, now)
+        if found:
+            prepared.rejected.append(
+                {
+                    "index": index,
+                    "id": str(item.get("id"))[:40] or None,
+                    "problems": [{"field": p.field, "reason": p.reason} for p in found],
+                }
+            )
+        elif clean["id"] in seen:
+            prepared.repeated.append(clean["id"])
+        else:
+            seen.add(clean["id"])
+            prepared.records.append(clean)
+    return prepared
+
+
 def ingest_batch(
     session: Session,
     device: Device,
@@ -66,53 +106,30 @@ def ingest_batch(
     rules: FlagRules,
     now: datetime | None = None,
 ) -> IngestResult:
-    """Store the valid readings of one batch exactly once; report every reading's fate."""
+    """Validate and store one batch (see :func:`store_batch`)."""
     now = now or utcnow()
-    try:
-        batch_id = str(uuid.UUID(str(batch_id)))
-    except ValueError as exc:
-        raise ApiError(422, "batch_id must be a UUID") from exc
-    upload = _upload(session, device, batch_id, now)
-    result = IngestResult(upload)
-    clean_records: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            result.rejected.append(
-                {
-                    "index": index,
-                    "id": None,
-                    "problems": [{"field": "record", "reason": "expected a JSON object"}],
-                }
-            )
-            continue
-        clean, problems = check(item, now)
-        if problems:
-            result.rejected.append(
-                {
-                    "index": index,
-                    "id": str(item.get("id"))[:40] or None,
-                    "problems": [{"field": p.field, "reason": p.reason} for p in problems],
-                }
-            )
-        elif clean["id"] in seen:
-            result.duplicates.append(clean["id"])
-        else:
-            seen.add(clean["id"])
-            clean_records.append(clean)
-    flags = _flags(session, device, clean_records, rules, now)
-    rows = []
-    for clean, found in zip(clean_records, flags, strict=True):
-        rows.append(
-            {
-                **{name: clean[name] for name in FIELDS},
-                "upload_id": batch_id,
-                "source_device_id": device.id,
-                "flags": ",".join(found),
-                "excluded": False,
-                "received_at": now,
-            }
-        )
+    return store_batch(session, device, prepare_batch(batch_id, items, now), rules, now)
+
+
+def store_batch(
+    session: Session, device: Device, prepared: PreparedBatch, rules: FlagRules, now: datetime
+) -> IngestResult:
+    """Store the valid readings of a prepared batch exactly once; report every fate."""
+    upload = _upload(session, device, prepared.batch_id, now)
+    result = IngestResult(upload, rejected=prepared.rejected, duplicates=list(prepared.repeated))
+    records = prepared.records
+    flags = _flags(session, device, records, rules, now)
+    rows = [
+        {
+            **{name: clean[name] for name in FIELDS},
+            "upload_id": upload.id,
+            "source_device_id": device.id,
+            "flags": ",".join(found),
+            "excluded": False,
+            "received_at": now,
+        }
+        for clean, found in zip(records, flags, strict=True)
+    ]
     inserted: set[str] = set()
     if rows:
         statement = (
@@ -121,7 +138,7 @@ def ingest_batch(
             .returning(Measurement.id)
         )
         inserted = set(session.scalars(statement, rows).all())
-    for clean, found in zip(clean_records, flags, strict=True):
+    for clean, found in zip(records, flags, strict=True):
         if clean["id"] in inserted:
             result.accepted.append(clean["id"])
             if found:
@@ -132,8 +149,7 @@ def ingest_batch(
     upload.duplicates += len(result.duplicates)
     upload.rejected += len(result.rejected)
     upload.flagged += len(result.flagged)
-    stored = list(upload.rejections or [])
-    upload.rejections = (stored + result.rejected)[:_MAX_STORED_REJECTIONS]
+    upload.rejections = (list(upload.rejections or []) + result.rejected)[:_MAX_STORED_REJECTIONS]
     device.last_seen_at = now
     return result
 

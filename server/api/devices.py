@@ -8,14 +8,13 @@ from flask import current_app, g, request
 from sqlalchemy import select
 
 from analysis.schema import format_time
+from server.accounts import redeem_enrol_code
 from server.api import api
 from server.api.auth import device_required
-from server.audit import record
 from server.db import session_scope
 from server.errors import ApiError
 from server.extensions import limiter
-from server.models import Campaign, Device, EnrolCode, Upload, campaign_officers, utcnow
-from server.security import hash_secret, new_token
+from server.models import Campaign, Device, Upload, campaign_officers
 
 
 @api.post("/devices/enroll")
@@ -30,34 +29,10 @@ def enroll() -> tuple[dict[str, Any], int]:
         raise ApiError(422, "code is required", {"code": "missing"})
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 64:
         raise ApiError(422, "name must be 1 to 64 characters", {"name": "invalid"})
-    now = utcnow()
-    with session_scope() as session:
-        enrol = session.scalars(
-            select(EnrolCode).where(EnrolCode.code_hash == hash_secret(code)).with_for_update()
-        ).first()
-        if enrol is None or enrol.used_at is not None or enrol.expires_at < now:
-            raise ApiError(
-                401, "enrolment code unknown, used or expired; ask the admin for a new one"
-            )
-        token = new_token()
-        device = Device(
-            name=name.strip(),
-            officer_id=enrol.officer_id,
-            token_hash=hash_secret(token),
-            enrolled_at=now,
-        )
-        enrol.used_at = now
-        session.add(device)
-        session.flush()
-        record(
-            session,
-            f"officer:{enrol.officer_id}",
-            "device.enrol",
-            f"device:{device.id}",
-            None,
-            {"name": device.name},
-        )
-        device_id = device.id
+    try:
+        device_id, token = redeem_enrol_code(code, name.strip())
+    except PermissionError as exc:
+        raise ApiError(401, str(exc)) from exc
     return {"device_id": device_id, "token": token}, 201
 
 

@@ -13,8 +13,8 @@ from server.api.devices import upload_summary
 from server.db import session_scope
 from server.errors import ApiError
 from server.flags import FlagRules
-from server.ingest import ingest_batch
-from server.models import Device, Upload
+from server.ingest import prepare_batch, store_batch
+from server.models import Device, Upload, utcnow
 
 
 def flag_rules() -> FlagRules:
@@ -40,11 +40,12 @@ def create_upload() -> tuple[dict[str, Any], int]:
     limit = current_app.config["MAX_BATCH"]
     if len(items) > limit:
         raise ApiError(413, f"at most {limit} measurements per batch; split the batch")
+    now = utcnow()
+    prepared = prepare_batch(str(body.get("batch_id", "")), items, now)
     with session_scope() as session:
         device = session.get(Device, g.device.id)
         assert device is not None
-        result = ingest_batch(session, device, str(body.get("batch_id", "")), items, flag_rules())
-        answer = result.answer()
+        answer = store_batch(session, device, prepared, flag_rules(), now).answer()
     status = 201 if answer["counts"]["accepted"] else 200
     return answer, status
 

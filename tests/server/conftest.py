@@ -69,14 +69,20 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def enrol(app: Flask, client: FlaskClient, officer: str = "ani") -> str:
-    """Create the officer if needed, issue a code, enrol a device; its token."""
-    from server.accounts import create_user, issue_enrol_code
+def enrol(app: Flask, client: FlaskClient, officer: str = "ani", http: bool = True) -> str:
+    """Create the officer if needed, issue a code, enrol a device; its token.
+
+    ``http=False`` redeems the code directly, for tests that enrol more devices than the
+    enrolment rate limit lets through.
+    """
+    from server.accounts import create_user, issue_enrol_code, redeem_enrol_code
 
     with app.app_context():
         with contextlib.suppress(ValueError):
             create_user(officer, "rahasia-123", "officer")
         code, _ = issue_enrol_code(officer, 30)
+        if not http:
+            return redeem_enrol_code(code, f"hp {officer}")[1]
     answer = client.post("/api/v1/devices/enroll", json={"code": code, "name": f"hp {officer}"})
     assert answer.status_code == 201, answer.json
     return str(answer.json["token"])

@@ -1,0 +1,14 @@
+# The PetaSinyal server: gunicorn, migrations applied at start.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY analysis ./analysis
+COPY server ./server
+COPY mobile ./mobile
+RUN pip install --no-cache-dir ".[server]"
+RUN useradd --create-home petasinyal && mkdir -p /data && chown petasinyal /data
+USER petasinyal
+ENV PETASINYAL_INSTANCE=/data
+EXPOSE 8000
+CMD ["sh", "-c", "petasinyal db upgrade && exec gunicorn --workers 3 --threads 4 --bind 0.0.0.0:8000 --timeout 120 'server:create_app()'"]
