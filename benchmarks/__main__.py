@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import accuracy, import_speed, kriging_speed, province_scale
+from benchmarks import accuracy, import_speed, ingest_speed, kriging_speed, province_scale
 from benchmarks._common import machine
 
 ALL = {
