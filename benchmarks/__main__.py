@@ -12,6 +12,7 @@ ALL = {
     "accuracy": accuracy,
     "kriging": kriging_speed,
     "province": province_scale,
+    "ingest": ingest_speed,
 }
 
 

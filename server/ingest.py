@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -22,7 +22,14 @@ from server.errors import ApiError
 from server.flags import FlagRules, PreviousFix, compute_flags
 from server.models import Device, Measurement, Upload, utcnow
 
-__all__ = ["IngestResult", "PreparedBatch", "ingest_batch", "prepare_batch", "store_batch"]
+__all__ = [
+    "IngestResult",
+    "PreparedBatch",
+    "flag_batch",
+    "ingest_batch",
+    "prepare_batch",
+    "store_batch",
+]
 
 _MAX_STORED_REJECTIONS = 200
 
@@ -66,6 +73,7 @@ class PreparedBatch:
     records: list[dict[str, Any]]
     rejected: list[dict[str, Any]]
     repeated: list[str]  # ids sent twice within the batch
+    flags: list[list[str]] | None = None
 
 
 def prepare_batch(batch_id: str, items: list[Any], now: datetime) -> PreparedBatch:
@@ -106,38 +114,34 @@ def ingest_batch(
     rules: FlagRules,
     now: datetime | None = None,
 ) -> IngestResult:
-    """Validate and store one batch (see :func:`store_batch`)."""
+    """Validate, flag and store one batch in one session (imports and tests)."""
     now = now or utcnow()
-    return store_batch(session, device, prepare_batch(batch_id, items, now), rules, now)
+    prepared = prepare_batch(batch_id, items, now)
+    flag_batch(session, device.id, prepared, rules, now)
+    return store_batch(session, device, prepared, now)
+
+
+def flag_batch(
+    session: Session, device_id: int, prepared: PreparedBatch, rules: FlagRules, now: datetime
+) -> None:
+    """Compute the quality flags of a prepared batch (reads the device's earlier fixes).
+
+    The API runs this in its own short transaction before the storing one, so that the
+    write lock is held for the writes only; flags are advice, so a concurrent batch of the
+    same device slipping in between costs at most a missed flag.
+    """
+    prepared.flags = _flags(session, device_id, prepared.records, rules, now)
 
 
 def store_batch(
-    session: Session, device: Device, prepared: PreparedBatch, rules: FlagRules, now: datetime
+    session: Session, device: Device, prepared: PreparedBatch, now: datetime
 ) -> IngestResult:
-    """Store the valid readings of a prepared batch exactly once; report every fate."""
+    """Store the valid readings of a flagged batch exactly once; report every fate."""
     upload = _upload(session, device, prepared.batch_id, now)
     result = IngestResult(upload, rejected=prepared.rejected, duplicates=list(prepared.repeated))
     records = prepared.records
-    flags = _flags(session, device, records, rules, now)
-    rows = [
-        {
-            **{name: clean[name] for name in FIELDS},
-            "upload_id": upload.id,
-            "source_device_id": device.id,
-            "flags": ",".join(found),
-            "excluded": False,
-            "received_at": now,
-        }
-        for clean, found in zip(records, flags, strict=True)
-    ]
-    inserted: set[str] = set()
-    if rows:
-        statement = (
-            _insert(session)(Measurement)
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(Measurement.id)
-        )
-        inserted = set(session.scalars(statement, rows).all())
+    flags = prepared.flags or [[] for _ in records]
+    inserted = _insert_readings(session, records, flags, upload.id, device.id, now)
     for clean, found in zip(records, flags, strict=True):
         if clean["id"] in inserted:
             result.accepted.append(clean["id"])
@@ -180,7 +184,7 @@ def _upload(session: Session, device: Device, batch_id: str, now: datetime) -> U
 
 
 def _flags(
-    session: Session, device: Device, records: list[dict[str, Any]], rules: FlagRules, now: datetime
+    session: Session, device_id: int, records: list[dict[str, Any]], rules: FlagRules, now: datetime
 ) -> list[list[str]]:
     if not records:
         return []
@@ -188,7 +192,7 @@ def _flags(
     last = max(r["observed_at"] for r in records)
     previous_row = session.execute(
         select(Measurement.observed_at, Measurement.lat, Measurement.lon)
-        .where(and_(Measurement.source_device_id == device.id, Measurement.observed_at < first))
+        .where(and_(Measurement.source_device_id == device_id, Measurement.observed_at < first))
         .order_by(Measurement.observed_at.desc())
         .limit(1)
     ).first()
@@ -198,7 +202,7 @@ def _flags(
         for t, lat, lon in session.execute(
             select(Measurement.observed_at, Measurement.lat, Measurement.lon).where(
                 and_(
-                    Measurement.source_device_id == device.id,
+                    Measurement.source_device_id == device_id,
                     Measurement.observed_at >= first - timedelta(seconds=1),
                     Measurement.observed_at <= last + timedelta(seconds=1),
                 )
@@ -206,3 +210,80 @@ def _flags(
         )
     }
     return compute_flags(records, rules, now, previous, stored)
+
+
+_COLUMNS = (*FIELDS, "upload_id", "source_device_id", "flags", "excluded", "received_at")
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own storage format for SQLite
+
+
+def _insert_readings(
+    session: Session,
+    records: list[dict[str, Any]],
+    flags: list[list[str]],
+    upload_id: str,
+    device_id: int,
+    now: datetime,
+) -> set[str]:
+    """Insert with the driver's executemany; the ids that were new.
+
+    SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so the ids already there
+    are read first and ``INSERT OR IGNORE`` stores the rest. PostgreSQL: ``ON CONFLICT DO
+    NOTHING RETURNING id`` tells, even when another transaction inserts the same reading.
+    """
+    if not records:
+        return set()
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    columns = ", ".join(_COLUMNS)
+    if connection.dialect.name == "sqlite":
+
+        def time(value: datetime) -> str:
+            return value.astimezone(UTC).strftime(_SQLITE_TIME)
+
+        existing: set[str] = set()
+        ids = [r["id"] for r in records]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor.execute(
+                f"SELECT id FROM measurements WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            existing.update(row[0] for row in cursor.fetchall())
+        values = [
+            (
+                *(time(r[c]) if c == "observed_at" else r[c] for c in FIELDS),
+                upload_id,
+                device_id,
+                ",".join(f),
+                False,
+                time(now),
+            )
+            for r, f in zip(records, flags, strict=True)
+            if r["id"] not in existing
+        ]
+        cursor.executemany(
+            f"INSERT OR IGNORE INTO measurements ({columns}) VALUES "
+            f"({', '.join('?' * len(_COLUMNS))})",
+            values,
+        )
+        return set(ids) - existing
+    values = [
+        (*(r[c] for c in FIELDS), upload_id, device_id, ",".join(f), False, now)
+        for r, f in zip(records, flags, strict=True)
+    ]
+    cursor.executemany(
+        f"INSERT INTO measurements ({columns}) VALUES "
+        f"({', '.join(['%s'] * len(_COLUMNS))}) ON CONFLICT (id) DO NOTHING "
+        "RETURNING id",
+        values,
+        returning=True,
+    )
+    new: set[str] = set()
+    while True:
+        row = cursor.fetchone()
+        if row is not None:
+            new.add(row[0])
+        if not cursor.nextset():
+            break
+    return new

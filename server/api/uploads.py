@@ -13,7 +13,7 @@ from server.api.devices import upload_summary
 from server.db import session_scope
 from server.errors import ApiError
 from server.flags import FlagRules
-from server.ingest import prepare_batch, store_batch
+from server.ingest import flag_batch, prepare_batch, store_batch
 from server.models import Device, Upload, utcnow
 
 
@@ -43,9 +43,11 @@ def create_upload() -> tuple[dict[str, Any], int]:
     now = utcnow()
     prepared = prepare_batch(str(body.get("batch_id", "")), items, now)
     with session_scope() as session:
+        flag_batch(session, g.device.id, prepared, flag_rules(), now)
+    with session_scope() as session:
         device = session.get(Device, g.device.id)
         assert device is not None
-        answer = store_batch(session, device, prepared, flag_rules(), now).answer()
+        answer = store_batch(session, device, prepared, now).answer()
     status = 201 if answer["counts"]["accepted"] else 200
     return answer, status
 
