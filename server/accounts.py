@@ -11,7 +11,7 @@ from server.db import session_scope
 from server.models import ROLES, Device, EnrolCode, User, utcnow
 from server.security import hash_password, hash_secret, new_enrol_code, new_token
 
-__all__ = ["create_user", "import_device", "issue_enrol_code", "redeem_enrol_code"]
+__all__ = ["create_user", "import_device", "issue_enrol_code", "redeem_enrol_code", "revoke_device"]
 
 
 def create_user(
@@ -120,3 +120,21 @@ def redeem_enrol_code(code: str, name: str) -> tuple[int, str]:
             {"name": name},
         )
         return device.id, token
+
+
+def revoke_device(device_id: int, actor: str = "cli") -> None:
+    """Revoke a device's token: its next request gets 401; its readings stay."""
+    with session_scope() as session:
+        device = session.get(Device, device_id)
+        if device is None:
+            raise LookupError(f"no device {device_id}")
+        if device.revoked_at is None:
+            device.revoked_at = utcnow()
+            record(
+                session,
+                actor,
+                "device.revoke",
+                f"device:{device.id}",
+                {"revoked": False},
+                {"revoked": True},
+            )

@@ -120,6 +120,20 @@ def _enrol_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def _revoke_device(args: argparse.Namespace) -> int:
+    from server.accounts import revoke_device
+
+    app = _app(args.db)
+    with app.app_context():
+        try:
+            revoke_device(args.device_id)
+        except LookupError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    print(f"device {args.device_id} revoked")
+    return 0
+
+
 def _import_uploads(args: argparse.Namespace) -> int:
     from analysis.readers import UnknownFormatError, read_survey
     from server.accounts import import_device

@@ -10,7 +10,7 @@ from typing import Any
 
 from analysis.schema import METRIC_FIELDS, NUMERIC_RANGES
 
-__all__ = ["FLAGS", "FlagRules", "PreviousFix", "compute_flags"]
+__all__ = ["FLAGS", "CampaignArea", "FlagRules", "PreviousFix", "compute_flags"]
 
 FLAGS = {
     "poor_accuracy": "GPS accuracy worse than the threshold",
@@ -96,3 +96,21 @@ def compute_flags(
         if any(rec.get(name) is not None and rec[name] in edges for name, edges in _EDGES.items()):
             out.append("edge_value")
     return flags
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignArea:
+    """A campaign's area (shapely geometry, WGS84) and dates, for the outside-campaign flag."""
+
+    area: Any
+    starts_on: datetime | None
+    ends_on: datetime | None
+
+    def contains(self, lon: float, lat: float, when: datetime) -> bool:
+        import shapely
+
+        if self.starts_on is not None and when < self.starts_on:
+            return False
+        if self.ends_on is not None and when > self.ends_on:
+            return False
+        return self.area is None or bool(shapely.contains_xy(self.area, lon, lat))

@@ -8,6 +8,7 @@ once. A crash before the commit stores nothing, and the phone's retry then store
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from analysis.schema import FIELDS, check
 from server.errors import ApiError
-from server.flags import FlagRules, PreviousFix, compute_flags
-from server.models import Device, Measurement, Upload, utcnow
+from server.flags import CampaignArea, FlagRules, PreviousFix, compute_flags
+from server.models import Campaign, Device, Measurement, Upload, campaign_officers, utcnow
 
 __all__ = [
     "IngestResult",
@@ -130,7 +131,27 @@ def flag_batch(
     write lock is held for the writes only; flags are advice, so a concurrent batch of the
     same device slipping in between costs at most a missed flag.
     """
+    rules = dataclasses.replace(rules, campaigns=_campaigns(session, device_id))
     prepared.flags = _flags(session, device_id, prepared.records, rules, now)
+
+
+def _campaigns(session: Session, device_id: int) -> tuple[CampaignArea, ...]:
+    """The campaigns of the device's officer that have an area or dates."""
+    from shapely.geometry import shape
+
+    device = session.get(Device, device_id)
+    if device is None:
+        return ()
+    rows = session.scalars(
+        select(Campaign)
+        .join(campaign_officers)
+        .where(campaign_officers.c.user_id == device.officer_id)
+    ).all()
+    return tuple(
+        CampaignArea(shape(c.area) if c.area else None, c.starts_on, c.ends_on)
+        for c in rows
+        if c.area or c.starts_on or c.ends_on
+    )
 
 
 def store_batch(

@@ -266,3 +266,40 @@ def test_postgis_keeps_a_point_per_reading(app: Flask, client: FlaskClient, toke
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_measurements_geom'")
             )
     assert (x, y) == (100.5, -0.5) and "gist" in index.lower()
+
+
+def test_readings_outside_the_officers_campaign_are_flagged(
+    app: Flask, client: FlaskClient, token: str
+) -> None:
+    from server.db import session_scope
+    from server.models import Campaign, User
+
+    with app.app_context(), session_scope() as session:
+        officer = session.scalars(select(User).where(User.username == "ani")).one()
+        area = {
+            "type": "Polygon",
+            "coordinates": [
+                [[100.3, -0.4], [100.45, -0.4], [100.45, -0.2], [100.3, -0.2], [100.3, -0.4]]
+            ],
+        }
+        session.add(Campaign(name="Agam 2026", area=area, village_codes=[], officers=[officer]))
+    later = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()  # no impossible jump
+    inside, outside = reading(), reading(lat=-0.9, lon=100.6, observed_at=later)
+    flags = upload(client, token, [inside, outside]).json["flagged"]
+    assert inside["id"] not in flags
+    assert flags[outside["id"]] == ["outside_campaign"]
+    me = client.get("/api/v1/devices/me", headers=auth(token)).json
+    assert [c["name"] for c in me["campaigns"]] == ["Agam 2026"]
+
+
+def test_revoking_a_device_is_audited(app: Flask, client: FlaskClient, token: str) -> None:
+    from server.accounts import revoke_device
+    from server.db import session_scope
+    from server.models import AuditEntry
+
+    with app.app_context():
+        revoke_device(1, actor="admin:1")
+        with session_scope() as session:
+            actions = [e.action for e in session.scalars(select(AuditEntry))]
+    assert actions[-1] == "device.revoke" and "device.enrol" in actions
+    assert upload(client, token, [reading()]).status_code == 401
