@@ -77,6 +77,10 @@ def _direct(url: str, rows: list[dict[str, Any]]) -> float:
     )
     now = datetime.now(UTC)
     clean = [check(r)[0] for r in rows]
+
+    def stamp(value: datetime) -> Any:  # what SQLAlchemy stores on SQLite; PostgreSQL as is
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if marker == "?" else value
+
     raw = engine.raw_connection()
     start = time.perf_counter()
     try:
@@ -90,7 +94,14 @@ def _direct(url: str, rows: list[dict[str, Any]]) -> float:
                 (batch_id, now),
             )
             values = [
-                tuple(r[c] for c in FIELDS) + (batch_id, 1, "", False, now)
+                (
+                    *(stamp(r[c]) if c == "observed_at" else r[c] for c in FIELDS),
+                    batch_id,
+                    1,
+                    "",
+                    False,
+                    stamp(now),
+                )
                 for r in clean[n : n + BATCH]
             ]
             cursor.executemany(sql, values)
