@@ -1,5 +1,5 @@
 """Server commands for ``petasinyal``: serve, db upgrade, create-user, enrol-code,
-import-uploads."""
+revoke-device, import-uploads."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import hashlib
 import os
 import sys
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +53,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--db")
     cmd.set_defaults(handler=_enrol_code)
 
+    cmd = commands.add_parser("revoke-device", help="revoke a device's token")
+    cmd.add_argument("device_id", type=int)
+    cmd.add_argument("--db")
+    cmd.set_defaults(handler=_revoke_device)
+
     cmd = commands.add_parser(
         "import-uploads", help="import field-tool files through the upload path"
     )
@@ -70,6 +77,17 @@ def _app(db: str | None) -> Flask:
     return create_app(config)
 
 
+@contextmanager
+def _app_scope(db: str | None) -> Iterator[Flask]:
+    """An app for one command; its database connections are closed afterwards."""
+    app = _app(db)
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        app.extensions["petasinyal.engine"].dispose()
+
+
 def _serve(args: argparse.Namespace) -> int:
     app = _app(args.db)
     _upgrade(app)
@@ -84,8 +102,8 @@ def _upgrade(app: Flask) -> None:
 
 
 def _db(args: argparse.Namespace) -> int:
-    app = _app(args.db)
-    _upgrade(app)
+    with _app_scope(args.db) as app:
+        _upgrade(app)
     print("database is up to date")
     return 0
 
@@ -95,42 +113,43 @@ def _create_user(args: argparse.Namespace) -> int:
 
     password = os.environ.get(args.password_env) or getpass.getpass("password: ")
     operators = [o.strip() for o in args.operators.split(",") if o.strip()]
-    app = _app(args.db)
-    with app.app_context():
-        try:
-            user_id = create_user(args.username, password, args.role, operators)
-        except ValueError as exc:
-            print(f"cannot create user: {exc}", file=sys.stderr)
-            return 1
-    print(f"user {args.username} ({args.role}) created with id {user_id}")
-    return 0
+
+    def action(app: Flask) -> str:
+        user_id = create_user(args.username, password, args.role, operators)
+        return f"user {args.username} ({args.role}) created with id {user_id}"
+
+    return _in_app(args.db, action)
 
 
 def _enrol_code(args: argparse.Namespace) -> int:
     from server.accounts import issue_enrol_code
 
-    app = _app(args.db)
-    with app.app_context():
-        try:
-            code, expires = issue_enrol_code(args.officer, app.config["ENROL_CODE_MINUTES"])
-        except LookupError as exc:
-            print(str(exc), file=sys.stderr)
-            return 1
-    print(f"{code}  (valid until {expires:%Y-%m-%d %H:%M} UTC, once)")
-    return 0
+    def action(app: Flask) -> str:
+        code, expires = issue_enrol_code(args.officer, app.config["ENROL_CODE_MINUTES"])
+        return f"{code}  (valid until {expires:%Y-%m-%d %H:%M} UTC, once)"
+
+    return _in_app(args.db, action)
 
 
 def _revoke_device(args: argparse.Namespace) -> int:
     from server.accounts import revoke_device
 
-    app = _app(args.db)
-    with app.app_context():
+    def action(app: Flask) -> str:
+        revoke_device(args.device_id)
+        return f"device {args.device_id} revoked"
+
+    return _in_app(args.db, action)
+
+
+def _in_app(db: str | None, action: Callable[[Flask], str]) -> int:
+    """Run ``action`` in an app context; print its message, or the error and exit 1."""
+    with _app_scope(db) as app:
         try:
-            revoke_device(args.device_id)
-        except LookupError as exc:
-            print(str(exc), file=sys.stderr)
+            message = action(app)
+        except (LookupError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return 1
-    print(f"device {args.device_id} revoked")
+    print(message)
     return 0
 
 
@@ -142,9 +161,8 @@ def _import_uploads(args: argparse.Namespace) -> int:
     from server.ingest import ingest_batch
     from server.models import Device
 
-    app = _app(args.db)
     total = {"accepted": 0, "duplicates": 0, "rejected": 0}
-    with app.app_context():
+    with _app_scope(args.db) as app:
         device_id = import_device(args.officer)
         for path in args.files:
             try:
