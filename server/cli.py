@@ -1,5 +1,5 @@
 """Server commands for ``petasinyal``: serve, db upgrade, create-user, enrol-code,
-revoke-device, import-uploads."""
+review, export-approved, revoke-device, import-uploads."""
 
 from __future__ import annotations
 
@@ -52,6 +52,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("officer", help="the officer's username")
     cmd.add_argument("--db")
     cmd.set_defaults(handler=_enrol_code)
+
+    cmd = commands.add_parser("review", help="approve an upload, or send it back with a comment")
+    cmd.add_argument("upload_id")
+    cmd.add_argument("--state", required=True, choices=("approved", "has_issues", "rejected"))
+    cmd.add_argument("--comment", help="what the officer must fix (shown on the phone)")
+    cmd.add_argument("--reviewer", default="cli")
+    cmd.add_argument("--db")
+    cmd.set_defaults(handler=_review)
+
+    cmd = commands.add_parser(
+        "export-approved", help="approved readings as canonical CSV (for petasinyal heatmap)"
+    )
+    cmd.add_argument("--out", type=Path, required=True)
+    cmd.add_argument("--operator", action="append", help="MCC-MNC; repeat for several")
+    cmd.add_argument("--db")
+    cmd.set_defaults(handler=_export_approved)
 
     cmd = commands.add_parser("revoke-device", help="revoke a device's token")
     cmd.add_argument("device_id", type=int)
@@ -127,6 +143,28 @@ def _enrol_code(args: argparse.Namespace) -> int:
     def action(app: Flask) -> str:
         code, expires = issue_enrol_code(args.officer, app.config["ENROL_CODE_MINUTES"])
         return f"{code}  (valid until {expires:%Y-%m-%d %H:%M} UTC, once)"
+
+    return _in_app(args.db, action)
+
+
+def _review(args: argparse.Namespace) -> int:
+    from server.review import review_upload
+
+    def action(app: Flask) -> str:
+        after = review_upload(args.upload_id, args.state, args.reviewer, args.comment)
+        return f"upload {args.upload_id}: {after['state']}"
+
+    return _in_app(args.db, action)
+
+
+def _export_approved(args: argparse.Namespace) -> int:
+    from analysis.io_csv import write_csv
+    from server.review import approved_frame
+
+    def action(app: Flask) -> str:
+        frame = approved_frame(args.operator)
+        write_csv(frame, args.out)
+        return f"{len(frame)} approved readings written to {args.out}"
 
     return _in_app(args.db, action)
 

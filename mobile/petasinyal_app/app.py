@@ -247,7 +247,24 @@ class PetaSinyalApp(App):
         settings.distance_label.text = tr("Jarak otomatis (meter)")
         settings.accuracy_label.text = tr("Akurasi GPS minimum (meter)")
         settings.language_label.text = tr("Bahasa")
-        settings.message.text = view["message"]
+        campaigns = ", ".join(c["name"] for c in view["campaigns"]) or "-"
+        settings.message.text = f"{view['message']}\n{tr('Kampanye')}: {campaigns}"
+
+
+def _point_line(point: dict[str, Any], tr: Any) -> str:
+    """One reading in the list: WIB time, technology, value, sent or not, server flags."""
+    from datetime import datetime, timedelta, timezone
+
+    when = datetime.fromisoformat(point["observed_at"].replace("Z", "+00:00"))
+    wib = when.astimezone(timezone(timedelta(hours=7))).strftime("%d-%m %H:%M:%S")
+    value = point.get("rsrp_dbm") or point.get("rscp_dbm") or point.get("rssi_dbm")
+    shown = tr("Tidak ada layanan") if point["tech"] == "NONE" else f"{value:.0f} dBm"
+    state = {"pending": "Belum terkirim", "synced": "Terkirim", "rejected": "Ditolak"}
+    flags = f"  [color=b00020]{point['_flags']}[/color]" if point.get("_flags") else ""
+    return (
+        f"{wib}  {point.get('operator') or ''} {point['tech']} {shown}  "
+        f"({tr(state[point['_state']])}){flags}"
+    )
 
 
 def _cell_card(cell: dict[str, Any]) -> Widget:

@@ -6,6 +6,7 @@ The app calls :meth:`SurveyController.tick` from its clock every second and read
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ class Settings:
     max_accuracy_m: float = 50.0
     language: str = "id"
     mode: str = "walking"
+    auto_sync_s: float = 300.0  # try to sync this often while readings wait (network back?)
 
 
 @dataclass
@@ -59,14 +61,16 @@ class SurveyController:
             max_accuracy_m=self.settings.max_accuracy_m,
         )
         self.auto = AutoLogger(self.settings.interval_s, self.settings.distance_m)
+        self._last_auto_sync = self.clock()
         self.location.start()
 
     def tr(self, text: str) -> str:
         return translate(text, self.settings.language)
 
     def tick(self) -> None:
-        """Read the radio; take an automatic reading when one is due."""
+        """Read the radio; take an automatic reading when one is due; sync now and then."""
         now = self.clock()
+        self._maybe_sync(now)
         self.cells = self.radio.read()
         fix = self.location.last_fix
         if self.auto.due(now, fix):
@@ -76,6 +80,15 @@ class SurveyController:
                 self.auto.taken(now, fix)
             except RecordRefused as exc:
                 self.message = str(exc)
+
+    def _maybe_sync(self, now: float) -> None:
+        """Automatic sync: while readings wait, try every ``auto_sync_s``; when the network
+        is back, the next try gets through."""
+        if self.syncing or now - self._last_auto_sync < self.settings.auto_sync_s:
+            return
+        if self.outbox.get_meta("token") and self.outbox.counts()["pending"]:
+            self._last_auto_sync = now
+            self.sync_now()
 
     def record_point(self, note: str = "") -> bool:
         """The big button: one reading per SIM now, or a message why not."""
@@ -183,6 +196,7 @@ class SurveyController:
             "enrolled": self.outbox.get_meta("token") is not None,
             "uploads": self.outbox.uploads(),
             "points": self.outbox.readings(limit=2_000),
+            "campaigns": json.loads(self.outbox.get_meta("campaigns") or "[]"),
         }
 
 

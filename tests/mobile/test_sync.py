@@ -57,8 +57,8 @@ def code_for(app: Flask) -> str:
         return issue_enrol_code("ani", 30)[0]
 
 
-def filled_outbox(tmp_path: Path, n: int) -> Outbox:
-    outbox = Outbox(tmp_path / "phone.sqlite3")
+def filled_outbox(tmp_path: Path, n: int, name: str = "phone.sqlite3") -> Outbox:
+    outbox = Outbox(tmp_path / name)
     recorder = Recorder(outbox, "hp-ani", "s1")
     for i in range(n):
         fix = Fix(-0.3 + i * 1e-5, 100.37, 5.0, NOW + i)
@@ -171,3 +171,33 @@ def test_errors_are_in_plain_words(server_app: Flask, tmp_path: Path) -> None:
     with pytest.raises(SyncError, match="safe on the phone"):
         unreachable.sync()
     assert outbox.counts()["pending"] == 5
+
+
+def test_the_app_syncs_by_itself_when_readings_wait(server_app: Flask, tmp_path: Path) -> None:
+    from mobile.petasinyal_app.controller import Settings, SurveyController
+    from mobile.petasinyal_app.sensors.replay import ReplayCellular, ReplayLocation, Trace
+    from tests.server.live import wait_until
+
+    filled_outbox(tmp_path, 30, "outbox.sqlite3").close()  # the app's own outbox file
+    trace_file = tmp_path / "trace.csv"
+    from analysis.io_csv import write_csv
+    from analysis.simulate import SurveyConfig, simulate_survey
+
+    write_csv(simulate_survey(SurveyConfig(points=60)), trace_file)
+    trace = Trace(trace_file)
+    now = [NOW]
+    with thread_server(server_app) as url:
+        controller = SurveyController(
+            tmp_path,
+            ReplayLocation(trace),
+            ReplayCellular(trace),
+            clock=lambda: now[0],
+            settings=Settings(server_url=url, auto_sync_s=300),
+        )
+        assert controller.enroll(code_for(server_app))
+        controller.tick()
+        assert controller.view()["pending"] == 30  # too early for the automatic sync
+        now[0] += 301
+        controller.tick()
+        wait_until(lambda: not controller.syncing)
+        assert controller.view()["pending"] == 0 and controller.view()["synced"] == 30
