@@ -7,9 +7,18 @@ On Android the phone's GPS and radio are used; on a desktop a recorded trace is 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
+import types
 from pathlib import Path
+
+if importlib.util.find_spec("mobile") is None:
+    # Inside the APK this folder is the app's root: make it the ``mobile`` package, so that the
+    # same absolute imports work on the phone and on desktops.
+    _package = types.ModuleType("mobile")
+    _package.__path__ = [str(Path(__file__).resolve().parent)]
+    sys.modules["mobile"] = _package
 
 
 def main(argv: list[str] | None = None) -> int:
