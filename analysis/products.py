@@ -25,13 +25,13 @@ from analysis.export.geojson import feature_collection, to_wgs84, write_geojson
 from analysis.export.geotiff import write_class_geotiff, write_coverage_geotiff
 from analysis.export.kmz import class_overlay_png, write_kmz
 from analysis.export.preview import write_preview_png
-from analysis.export.table import write_csv_with_metadata
+from analysis.export.table import write_csv_with_metadata, write_sidecar
 from analysis.export.webmap import write_webmap
 from analysis.hexagons import hexagon_boundary, hexagon_table
 from analysis.io_csv import to_csv_text
 from analysis.prepare import prepare_samples, reading_points, select
 from analysis.schema import CLASS_METRIC, NUMERIC_RANGES
-from analysis.villages import VERDICTS, village_verdicts
+from analysis.villages import VERDICTS, rollup, village_verdicts
 
 __all__ = ["build_products"]
 
@@ -127,16 +127,16 @@ def build_products(
             source,
             extra={"thresholds": _threshold_doc(thresholds, tech)},
         )
+        for level in ("kecamatan", "kabkota"):
+            write_csv_with_metadata(
+                rollup(verdicts, level),
+                out / f"villages_{level}.csv",
+                f"Villages per verdict by {level} {operator} {tech}",
+                source,
+            )
     measurements = chosen.reset_index(drop=True)
     (out / "measurements.csv").write_text(to_csv_text(measurements), encoding="utf-8")
-    write_csv_with_metadata(
-        measurements.head(0),
-        out / "measurements_columns.csv",
-        "columns of measurements.csv",
-        source,
-    )
-    (out / "measurements_columns.csv").unlink()
-    (out / "measurements_columns.csv.json").rename(out / "measurements.csv.json")
+    write_sidecar(measurements, out / "measurements.csv", "Readings used for these maps", source)
     lap("vector_s")
 
     title = f"{operator} {tech}"

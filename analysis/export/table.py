@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["COLUMN_DOCS", "write_csv_with_metadata"]
+__all__ = ["COLUMN_DOCS", "write_csv_with_metadata", "write_sidecar"]
 
 COLUMN_DOCS: dict[str, tuple[str, str | None]] = {
     # village verdicts
@@ -31,6 +31,14 @@ COLUMN_DOCS: dict[str, tuple[str, str | None]] = {
     "no_service_samples": ("readings inside the village taken with no service at all", "count"),
     "verdict": ("strong / weak / none / insufficient data (see docs/products.md)", None),
     "note": ("remarks, e.g. village without a boundary polygon", None),
+    "surveyed_km2": ("surveyed area", "km2"),
+    "strong_km2": ("surveyed area with strong signal", "km2"),
+    "weak_km2": ("surveyed area with weak signal", "km2"),
+    "none_km2": ("surveyed area with no usable signal", "km2"),
+    "villages_strong": ("villages with verdict strong", "count"),
+    "villages_weak": ("villages with verdict weak", "count"),
+    "villages_none": ("villages with verdict none", "count"),
+    "villages_insufficient_data": ("villages with too little data for a verdict", "count"),
 }
 
 
@@ -82,17 +90,16 @@ _FIELD_DOCS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def write_csv_with_metadata(
+def write_sidecar(
     frame: pd.DataFrame,
     path: str | Path,
     title: str,
     source: str,
     licence: str = "CC-BY-4.0",
     extra: dict[str, Any] | None = None,
-) -> tuple[Path, Path]:
-    """Write ``path`` (UTF-8 CSV) and ``path.json`` describing every column."""
+) -> Path:
+    """Write ``path.json`` describing the CSV at ``path`` (every column, unit, source)."""
     path = Path(path)
-    frame.to_csv(path, index=False, lineterminator="\n")
     meta = {
         "title": title,
         "source": source,
@@ -105,4 +112,18 @@ def write_csv_with_metadata(
     }
     sidecar = path.with_name(path.name + ".json")
     sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-    return path, sidecar
+    return sidecar
+
+
+def write_csv_with_metadata(
+    frame: pd.DataFrame,
+    path: str | Path,
+    title: str,
+    source: str,
+    licence: str = "CC-BY-4.0",
+    extra: dict[str, Any] | None = None,
+) -> tuple[Path, Path]:
+    """Write ``path`` (UTF-8 CSV) and ``path.json`` describing every column."""
+    path = Path(path)
+    frame.to_csv(path, index=False, lineterminator="\n")
+    return path, write_sidecar(frame, path, title, source, licence, extra)

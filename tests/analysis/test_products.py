@@ -127,7 +127,12 @@ def test_kmz_holds_overlay_legend_blankspots_and_daily_points(products) -> None:
 
 def test_csv_sidecars_describe_every_column(products) -> None:
     out, _ = products
-    for name in ("villages.csv", "measurements.csv"):
+    for name in (
+        "villages.csv",
+        "measurements.csv",
+        "villages_kecamatan.csv",
+        "villages_kabkota.csv",
+    ):
         with (out / name).open(encoding="utf-8") as handle:
             header = next(csv.reader(handle))
         meta = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
@@ -136,6 +141,13 @@ def test_csv_sidecars_describe_every_column(products) -> None:
         assert meta["licence"] and meta["source"]
     villages = pd.read_csv(out / "villages.csv", dtype={"kode": str})
     assert villages["kode"].is_unique and len(villages) == 160
+    districts = pd.read_csv(out / "villages_kecamatan.csv")
+    assert len(districts) == 8  # 160 simulated villages, 20 per kecamatan
+    counted = districts.filter(like="villages_").sum().sum()
+    assert counted == 160
+    assert districts["surveyed_km2"].sum() == pytest.approx(
+        (villages["area_km2"] * villages["surveyed_share"]).sum(), rel=1e-3
+    )
     assert set(villages["verdict"]) <= {"strong", "weak", "none", "insufficient data"}
 
 
