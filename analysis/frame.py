@@ -6,23 +6,12 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.schema import FIELDS
+from analysis.schema import FIELDS, FLOAT_FIELDS, INT_FIELDS
 
 __all__ = ["FLOAT_COLUMNS", "INT_COLUMNS", "TEXT_COLUMNS", "canonical_frame", "empty_frame"]
 
-FLOAT_COLUMNS = (
-    "lat",
-    "lon",
-    "accuracy_m",
-    "altitude_m",
-    "speed_mps",
-    "rsrp_dbm",
-    "rsrq_db",
-    "sinr_db",
-    "rscp_dbm",
-    "rssi_dbm",
-)
-INT_COLUMNS = ("cell_id", "tac_lac", "pci_psc", "arfcn")
+FLOAT_COLUMNS = FLOAT_FIELDS
+INT_COLUMNS = INT_FIELDS
 TEXT_COLUMNS = ("id", "device_id", "session_id", "tech", "mcc", "mnc", "operator", "mode", "note")
 
 

@@ -18,6 +18,8 @@ from typing import Any
 __all__ = [
     "CLASS_METRIC",
     "FIELDS",
+    "FLOAT_FIELDS",
+    "INT_FIELDS",
     "METRIC_FIELDS",
     "MODES",
     "NUMERIC_RANGES",
@@ -152,6 +154,10 @@ class Measurement:
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Measurement))
 _FIELD_SET = frozenset(FIELDS)
+FLOAT_FIELDS: tuple[str, ...] = tuple(NUMERIC_RANGES)
+"""Fields that hold real numbers (position, GPS quality, radio metrics)."""
+INT_FIELDS: tuple[str, ...] = ("cell_id", "tac_lac", "pci_psc", "arfcn")
+"""Fields that hold whole numbers (cell identity and channel)."""
 _REQUIRED = ("id", "device_id", "session_id", "observed_at", "lat", "lon", "tech")
 
 

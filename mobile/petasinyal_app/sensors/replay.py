@@ -11,23 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from analysis.schema import FLOAT_FIELDS, INT_FIELDS
 from mobile.petasinyal_app.sensors.facades import CellReading, Cellular, Fix, Location
 
 __all__ = ["ReplayCellular", "ReplayLocation", "Trace"]
-
-_INTS = ("cell_id", "tac_lac", "pci_psc", "arfcn")
-_FLOATS = (
-    "lat",
-    "lon",
-    "accuracy_m",
-    "altitude_m",
-    "speed_mps",
-    "rsrp_dbm",
-    "rsrq_db",
-    "sinr_db",
-    "rscp_dbm",
-    "rssi_dbm",
-)
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
@@ -55,9 +42,9 @@ class Trace:
             for key, value in row.items():
                 if value == "":
                     row[key] = None
-            for name in _FLOATS:
+            for name in FLOAT_FIELDS:
                 row[name] = float(row[name]) if row.get(name) not in (None, "") else None
-            for name in _INTS:
+            for name in INT_FIELDS:
                 row[name] = int(float(row[name])) if row.get(name) not in (None, "") else None
             row["_t"] = datetime.fromisoformat(
                 str(row["observed_at"]).replace("Z", "+00:00")
