@@ -38,3 +38,5 @@ def json_body() -> Any:
         return json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # "[[[[...]]]]" nested deeper than any real upload
+        raise ApiError(400, "body is nested too deeply") from exc

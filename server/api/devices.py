@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, request
+from flask import current_app, g
 from sqlalchemy import select
 
 from analysis.schema import format_time
 from server.accounts import redeem_enrol_code
 from server.api import api
 from server.api.auth import device_required
+from server.api.body import json_body
 from server.db import session_scope
 from server.errors import ApiError
 from server.extensions import limiter
@@ -21,7 +22,7 @@ from server.models import Campaign, Device, Upload, campaign_officers
 @limiter.limit(lambda: current_app.config["RATELIMIT_ENROL"])
 def enroll() -> tuple[dict[str, Any], int]:
     """Exchange a one-time enrolment code for a device token."""
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         raise ApiError(400, "send a JSON object with code and name")
     code, name = body.get("code"), body.get("name", "")

@@ -138,7 +138,7 @@ def openapi_document() -> dict[str, Any]:
                             },
                             "enrolled",
                         ),
-                        **_errors(400, 401, 422, 429),
+                        **_errors(400, 401, 413, 415, 422, 429),
                     },
                 }
             },

@@ -160,6 +160,7 @@ def test_flags_mark_doubtful_readings_without_rejecting_them(
             400,
         ),
         (b"{}", {"Content-Type": "application/json", "Content-Encoding": "br"}, 415),
+        (b"[" * 100_000 + b"]" * 100_000, {"Content-Type": "application/json"}, 400),
     ],
 )
 def test_bad_bodies_get_the_error_shape(
@@ -303,3 +304,13 @@ def test_revoking_a_device_is_audited(app: Flask, client: FlaskClient, token: st
             actions = [e.action for e in session.scalars(select(AuditEntry))]
     assert actions[-1] == "device.revoke" and "device.enrol" in actions
     assert upload(client, token, [reading()]).status_code == 401
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_hostile_enrolment_bodies_get_4xx(client: FlaskClient) -> None:
+    for body in (b"[" * 100_000, b"\xff\xfe", b'{"code": 5, "name": "x"}', b"null"):
+        answer = client.post(
+            "/api/v1/devices/enroll", data=body, headers={"Content-Type": "application/json"}
+        )
+        assert 400 <= answer.status_code < 500, body[:20]
+        assert set(answer.json) == {"code", "message", "details"}
