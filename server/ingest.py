@@ -265,8 +265,8 @@ def _insert_readings(
 
         existing: set[str] = set()
         ids = [r["id"] for r in records]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for start in range(0, len(ids), 5_000):  # SQLite >= 3.32 takes 32,766 parameters
+            chunk = ids[start : start + 5_000]
             cursor.execute(
                 f"SELECT id FROM measurements WHERE id IN ({', '.join('?' * len(chunk))})", chunk
             )
