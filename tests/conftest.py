@@ -23,7 +23,7 @@ def require_part(available: bool, what: str) -> None:
     message = f"missing part: {what}"
     if os.environ.get("PETASINYAL_REQUIRE_ALL") == "1":
         pytest.fail(message + " (PETASINYAL_REQUIRE_ALL=1)", pytrace=False)
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=True)
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,19 @@ auto-log, see the pending count, sync to a live server; screenshots of every scr
 
 from __future__ import annotations
 
+import ctypes.util
 from pathlib import Path
 
 import pytest
 
 from analysis.io_csv import write_csv
 from analysis.simulate import SurveyConfig, simulate_survey
+from tests.conftest import require_part
 
+require_part(
+    ctypes.util.find_library("GL") is not None,
+    "OpenGL for Kivy's offscreen window (apt-get install libgl1-mesa-dri)",
+)
 kivy_tests = pytest.importorskip("kivy.tests.common")
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
