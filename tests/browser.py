@@ -40,7 +40,7 @@ def chromium_page(width: int = 1280, height: int = 900) -> Iterator[tuple[Any, l
         raise
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": width, "height": height})
         page.on(
             "console",
