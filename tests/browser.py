@@ -29,10 +29,8 @@ def chromium_page(width: int = 1280, height: int = 900) -> Iterator[tuple[Any, l
     Every request that is not for a local file or 127.0.0.1 is aborted and recorded, so a
     page that needs the internet fails its test.
     """
-    require_part(
-        CHROMIUM.exists() or shutil.which("chromium") is not None,
-        "Debian's chromium (apt-get install chromium)",
-    )
+    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    require_part(executable is not None, "Debian's chromium (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - the dev extra installs it
