@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import shapely
 from shapely.geometry import Polygon
 
 from analysis.blankspots import blankspot_polygons
@@ -119,7 +120,14 @@ def build_products(
             (by_code[row["kode"]], row) for row in _records(verdicts) if row["kode"] in by_code
         ]
         write_geojson(village_items, out / "villages.geojson", "village verdicts")
-        village_fc = feature_collection(village_items, "village verdicts")
+        # The web map draws the villages the survey reached, simplified (~10 m); the GeoJSON
+        # product keeps every village and every vertex.
+        reached = [
+            (shapely.simplify(g, 0.0001, preserve_topology=True), p)
+            for g, p in village_items
+            if p["surveyed_share"] > 0 or p["samples"] > 0
+        ]
+        village_fc = feature_collection(reached, "village verdicts")
         write_csv_with_metadata(
             verdicts,
             out / "villages.csv",

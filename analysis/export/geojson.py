@@ -23,12 +23,8 @@ def to_wgs84(geometry: shapely.Geometry, crs: CRS) -> shapely.Geometry:
     return shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(*xy.T)))
 
 
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 6)
-    if isinstance(value, list | tuple):
-        return [_rounded(v) for v in value]
-    return value
+def _six_decimals(coords: np.ndarray) -> np.ndarray:
+    return np.round(coords, 6)
 
 
 def _clean(value: Any) -> Any:
@@ -46,9 +42,10 @@ def feature_collection(
     """A FeatureCollection of (WGS84 geometry, properties) pairs."""
     features = []
     for geometry, properties in items:
-        oriented = shapely.orient_polygons(geometry, exterior_cw=False)
+        oriented = shapely.transform(
+            shapely.orient_polygons(geometry, exterior_cw=False), _six_decimals
+        )
         geo = json.loads(shapely.to_geojson(oriented))
-        geo["coordinates"] = _rounded(geo["coordinates"])
         features.append(
             {
                 "type": "Feature",
