@@ -13,9 +13,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from analysis.coverage import METHODS
-from analysis.prepare import Samples
+from analysis.methods import METHODS
+
+if TYPE_CHECKING:
+    from analysis.prepare import Samples
 
 __all__ = ["main", "register"]
 

@@ -16,6 +16,7 @@ from analysis.crossval import CVResult, fit_gridder, select_best
 from analysis.grid import GridSpec
 from analysis.gridders import IDW, RBF, BaseGridder, Linear, Nearest, OrdinaryKriging
 from analysis.gridders.trend import TrendKriging
+from analysis.methods import DEFAULT_CANDIDATES, METHODS
 from analysis.prepare import Samples
 from analysis.support import support
 from analysis.tiling import predict_tiled
@@ -28,11 +29,6 @@ __all__ = [
     "build_coverage",
     "make_gridder",
 ]
-
-METHODS = ("nearest", "linear", "idw", "rbf", "kriging", "trend")
-DEFAULT_CANDIDATES = ("nearest", "linear", "idw", "kriging")
-"""What ``auto`` chooses from: ``rbf`` and ``trend`` lost on every data set we measured
-(benchmarks/RESULTS.md) and cost time; name them explicitly to try them."""
 
 
 def make_gridder(method: str) -> BaseGridder:
