@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from analysis.methods import METHODS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from analysis.prepare import Samples
 
 __all__ = ["main", "register"]
@@ -173,10 +175,9 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from analysis.readers import read_surveys
     from analysis.summary import summarise
 
-    frame, _ = read_surveys(args.files, tz=args.tz)
+    frame = _read_files(args)
     table = summarise(frame)
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
@@ -223,9 +224,8 @@ def _survey_options(cmd: argparse.ArgumentParser) -> None:
 
 def _load_samples(args: argparse.Namespace) -> Samples:
     from analysis.prepare import prepare_samples, select
-    from analysis.readers import read_surveys
 
-    frame, _ = read_surveys(args.files, tz=args.tz)
+    frame = _read_files(args)
     chosen = select(frame, args.operator, args.tech, args.since, args.until)
     if chosen.empty:
         raise SystemExit(f"no {args.tech} readings of operator {args.operator} in the files")
@@ -292,9 +292,8 @@ def _grid(args: argparse.Namespace) -> int:
 def _heatmap(args: argparse.Namespace) -> int:
     from analysis.boundaries import read_boundaries
     from analysis.products import build_products
-    from analysis.readers import read_surveys
 
-    frame, _ = read_surveys(args.files, tz=args.tz)
+    frame = _read_files(args)
     regions = read_boundaries(args.villages, args.village_list) if args.villages else None
     try:
         report = build_products(
@@ -329,3 +328,22 @@ def _print_report(report: dict, out: Path) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _read_files(args: argparse.Namespace) -> pd.DataFrame:
+    """The readings of every file named on the command line; a clear message, not a
+    traceback, when one cannot be read."""
+    from analysis.readers import UnknownFormatError, read_surveys
+
+    try:
+        frame, results = read_surveys(args.files, tz=args.tz)
+    except (OSError, UnknownFormatError) as exc:
+        raise SystemExit(f"cannot read the survey files: {exc}") from exc
+    for result in results:
+        if result.rejected:
+            print(
+                f"{result.source}: {len(result.rejected)} rows rejected (see "
+                "`petasinyal import --errors`)",
+                file=sys.stderr,
+            )
+    return frame

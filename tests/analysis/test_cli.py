@@ -135,3 +135,16 @@ def test_grid_refuses_an_operator_with_no_readings(tmp_path: Path) -> None:
                 str(tmp_path / "g"),
             ]
         )
+
+
+@pytest.mark.parametrize("command", ["heatmap", "grid", "crossval"])
+def test_unreadable_files_get_a_message_not_a_traceback(tmp_path: Path, command: str) -> None:
+    junk = tmp_path / "junk.csv"
+    junk.write_text("a,b\n1,2\n", encoding="utf-8")
+    args = [command, str(junk), "--operator", "510-10", "--tech", "LTE"]
+    if command != "crossval":
+        args += ["--out", str(tmp_path / "out")]
+    with pytest.raises(SystemExit, match="cannot read the survey files: unrecognised header"):
+        main(args)
+    with pytest.raises(SystemExit, match="No such file"):
+        main([args[0], str(tmp_path / "missing.csv"), *args[2:]])
