@@ -26,7 +26,7 @@ from analysis.export.geojson import feature_collection, to_wgs84, write_geojson
 from analysis.export.geotiff import write_class_geotiff, write_coverage_geotiff
 from analysis.export.kmz import class_overlay_png, write_kmz
 from analysis.export.preview import write_preview_png
-from analysis.export.table import write_csv_with_metadata, write_sidecar
+from analysis.export.table import RECORD_DOCS, write_csv_with_metadata, write_sidecar
 from analysis.export.webmap import write_webmap
 from analysis.hexagons import hexagon_boundary, hexagon_table
 from analysis.io_csv import to_csv_text
@@ -144,7 +144,13 @@ def build_products(
             )
     measurements = chosen.reset_index(drop=True)
     (out / "measurements.csv").write_text(to_csv_text(measurements), encoding="utf-8")
-    write_sidecar(measurements, out / "measurements.csv", "Readings used for these maps", source)
+    write_sidecar(
+        measurements,
+        out / "measurements.csv",
+        "Readings used for these maps",
+        source,
+        docs=RECORD_DOCS,
+    )
     lap("vector_s")
 
     title = f"{operator} {tech}"

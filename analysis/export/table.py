@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["COLUMN_DOCS", "write_csv_with_metadata", "write_sidecar"]
+__all__ = ["PRODUCT_DOCS", "RECORD_DOCS", "write_csv_with_metadata", "write_sidecar"]
 
-COLUMN_DOCS: dict[str, tuple[str, str | None]] = {
+PRODUCT_DOCS: dict[str, tuple[str, str | None]] = {
     # village verdicts
     "kode": ("Kemendagri village code PP.KK.CC.DDDD (Kepmendagri 300.2.2-2138/2025)", None),
     "nama": ("official village name", None),
@@ -42,26 +42,7 @@ COLUMN_DOCS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _describe(frame: pd.DataFrame, docs: dict[str, tuple[str, str | None]]) -> list[dict]:
-    from analysis.schema import FIELDS
-
-    out = []
-    for name in frame.columns:
-        description, unit = docs.get(name, (None, None))
-        if description is None and name in FIELDS:
-            description, unit = _FIELD_DOCS.get(name, (name, None))
-        out.append(
-            {
-                "name": name,
-                "type": str(frame[name].dtype),
-                "description": description or name,
-                "unit": unit,
-            }
-        )
-    return out
-
-
-_FIELD_DOCS: dict[str, tuple[str, str | None]] = {
+RECORD_DOCS: dict[str, tuple[str, str | None]] = {
     "id": ("reading UUID made on the phone", None),
     "device_id": ("recording device", None),
     "session_id": ("recording session", None),
@@ -90,6 +71,25 @@ _FIELD_DOCS: dict[str, tuple[str, str | None]] = {
 }
 
 
+Docs = dict[str, tuple[str, str | None]]
+
+
+def _describe(frame: pd.DataFrame, docs: Docs) -> list[dict[str, str | None]]:
+    """Name, type, description and unit of every column; an undocumented one is an error."""
+    missing = [name for name in frame.columns if name not in docs]
+    if missing:
+        raise KeyError(f"columns without documentation: {', '.join(map(str, missing))}")
+    return [
+        {
+            "name": str(name),
+            "type": str(frame[name].dtype),
+            "description": docs[name][0],
+            "unit": docs[name][1],
+        }
+        for name in frame.columns
+    ]
+
+
 def write_sidecar(
     frame: pd.DataFrame,
     path: str | Path,
@@ -97,8 +97,13 @@ def write_sidecar(
     source: str,
     licence: str = "CC-BY-4.0",
     extra: dict[str, Any] | None = None,
+    docs: Docs = PRODUCT_DOCS,
 ) -> Path:
-    """Write ``path.json`` describing the CSV at ``path`` (every column, unit, source)."""
+    """Write ``path.json`` describing the CSV at ``path`` (every column, unit, source).
+
+    ``docs`` is :data:`PRODUCT_DOCS` for verdict tables and :data:`RECORD_DOCS` for readings:
+    the same name (``operator``, ``note``) means different things in the two.
+    """
     path = Path(path)
     meta = {
         "title": title,
@@ -107,7 +112,7 @@ def write_sidecar(
         "rows": len(frame),
         "encoding": "UTF-8",
         "delimiter": ",",
-        "columns": _describe(frame, COLUMN_DOCS),
+        "columns": _describe(frame, docs),
         **(extra or {}),
     }
     sidecar = path.with_name(path.name + ".json")
