@@ -139,8 +139,10 @@ def test_csv_sidecars_describe_every_column(products) -> None:
         assert [c["name"] for c in meta["columns"]] == header
         assert all(c["description"] and c["description"] != c["name"] for c in meta["columns"])
         assert meta["licence"] and meta["source"]
-    described = {c["name"]: c["description"] for c in json.loads(
-        (out / "measurements.csv.json").read_text(encoding="utf-8"))["columns"]}
+    described = {
+        c["name"]: c["description"]
+        for c in json.loads((out / "measurements.csv.json").read_text(encoding="utf-8"))["columns"]
+    }
     assert described["operator"] == "operator name" and described["note"] == "officer's note"
     assert described["rsrp_dbm"] == "RSRP / SS-RSRP"
     villages = pd.read_csv(out / "villages.csv", dtype={"kode": str})
