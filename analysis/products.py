@@ -108,18 +108,22 @@ def build_products(
 
     context = {"operator": operator, "technology": tech}
     blank_items = [(to_wgs84(b.geometry, crs), b.properties(**context)) for b in blankspots]
-    write_geojson(blank_items, out / "blankspots.geojson", "blankspots")
+    blank_fc = feature_collection(blank_items, "blankspots")
+    write_geojson(blank_fc, out / "blankspots.geojson")
     hex_items = [
         (_polygon(hexagon_boundary(row["h3"])), {**row, **context}) for row in _records(hexagons)
     ]
-    write_geojson(hex_items, out / "hexagons.geojson", "hexagons")
+    hex_fc = feature_collection(hex_items, "hexagons")
+    write_geojson(hex_fc, out / "hexagons.geojson")
     village_fc = None
     if verdicts is not None:
         by_code = {r.code: r.geometry for r in regions or [] if r.geometry is not None}
         village_items = [
             (by_code[row["kode"]], row) for row in _records(verdicts) if row["kode"] in by_code
         ]
-        write_geojson(village_items, out / "villages.geojson", "village verdicts")
+        write_geojson(
+            feature_collection(village_items, "village verdicts"), out / "villages.geojson"
+        )
         # The web map draws the villages the survey reached, simplified (~10 m); the GeoJSON
         # product keeps every village and every vertex.
         reached = [
@@ -160,8 +164,8 @@ def build_products(
         out / "map.html",
         overlay,
         bounds,
-        feature_collection(blank_items, "blankspots"),
-        feature_collection(hex_items, "hexagons"),
+        blank_fc,
+        hex_fc,
         village_fc,
         readings,
         title,

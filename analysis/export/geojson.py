@@ -56,14 +56,10 @@ def feature_collection(
     return {"type": "FeatureCollection", "name": name, "features": features}
 
 
-def write_geojson(
-    items: Iterable[tuple[shapely.Geometry, dict[str, Any]]], path: str | Path, name: str
-) -> Path:
-    """Write a FeatureCollection (atomically)."""
+def write_geojson(collection: dict[str, Any], path: str | Path) -> Path:
+    """Write a FeatureCollection (from :func:`feature_collection`) atomically."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(
-        json.dumps(feature_collection(items, name), ensure_ascii=False), encoding="utf-8"
-    )
+    tmp.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
     return path
