@@ -265,15 +265,18 @@ def _grid(args: argparse.Namespace) -> int:
     from analysis.schema import CLASS_METRIC, NUMERIC_RANGES
 
     samples = _load_samples(args)
-    coverage = build_coverage(
-        samples,
-        method=args.method,
-        spacing=args.spacing,
-        max_distance=args.max_distance,
-        block_m=args.block,
-        executor=args.scheduler,
-        clip=NUMERIC_RANGES[CLASS_METRIC[args.tech]],
-    )
+    try:
+        coverage = build_coverage(
+            samples,
+            method=args.method,
+            spacing=args.spacing,
+            max_distance=args.max_distance,
+            block_m=args.block,
+            executor=args.scheduler,
+            clip=NUMERIC_RANGES[CLASS_METRIC[args.tech]],
+        )
+    except ValueError as exc:
+        raise SystemExit(f"cannot grid: {exc}") from exc
     args.out.mkdir(parents=True, exist_ok=True)
     tif = write_coverage_geotiff(
         coverage, args.out / "coverage.tif", {"operator": args.operator, "technology": args.tech}

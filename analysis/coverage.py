@@ -126,6 +126,10 @@ def build_coverage(
     executor : where tiles run (see :func:`analysis.tiling.predict_tiled`).
     clip : bounds of the metric (e.g. -140, -44 dBm for RSRP); predictions stay inside.
     """
+    if not max_distance > 0 or (count_radius is not None and not count_radius > 0):
+        raise ValueError("max_distance and count_radius must be positive distances in metres")
+    if method != "auto" and method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected auto or one of {METHODS}")
     timings: dict[str, float] = {}
     start = time.perf_counter()
     spec = spec or GridSpec.covering(

@@ -148,3 +148,42 @@ def test_unreadable_files_get_a_message_not_a_traceback(tmp_path: Path, command:
         main(args)
     with pytest.raises(SystemExit, match="No such file"):
         main([args[0], str(tmp_path / "missing.csv"), *args[2:]])
+
+
+@pytest.mark.parametrize(("option", "value"), [("--max-distance", "-1"), ("--spacing", "0")])
+def test_nonsense_distances_are_refused_not_mapped(tmp_path: Path, option: str, value: str) -> None:
+    sim = tmp_path / "sim.csv"
+    main(["simulate", "--out", str(sim), "--points", "300"])
+    with pytest.raises(SystemExit, match="must be positive"):
+        main(
+            [
+                "grid",
+                str(sim),
+                "--operator",
+                "510-10",
+                "--tech",
+                "LTE",
+                option,
+                value,
+                "--out",
+                str(tmp_path / "g"),
+            ]
+        )
+    assert (
+        main(
+            [
+                "heatmap",
+                str(sim),
+                "--operator",
+                "510-10",
+                "--tech",
+                "LTE",
+                option,
+                value,
+                "--out",
+                str(tmp_path / "h"),
+            ]
+        )
+        == 1
+    )
+    assert not (tmp_path / "h" / "report.json").exists()
