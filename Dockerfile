@@ -6,7 +6,8 @@ COPY pyproject.toml README.md ./
 COPY analysis ./analysis
 COPY server ./server
 COPY mobile ./mobile
-RUN pip install --no-cache-dir ".[server]"
+RUN pip install --no-cache-dir babel && pybabel compile -d server/translations \
+    && pip install --no-cache-dir ".[server]"
 RUN useradd --create-home petasinyal && mkdir -p /data && chown petasinyal /data
 USER petasinyal
 ENV PETASINYAL_INSTANCE=/data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,16 @@ from analysis.villages import VERDICTS, rollup, village_verdicts
 
 __all__ = ["build_products"]
 
+# Typical share of the work done after each step (demo survey), for progress bars.
+_STEP_SHARE = {
+    "prepare_s": 0.05,
+    "coverage_s": 0.55,
+    "analysis_s": 0.65,
+    "geotiff_s": 0.7,
+    "vector_s": 0.8,
+    "maps_s": 1.0,
+}
+
 
 def build_products(
     frame: pd.DataFrame,
@@ -52,8 +63,12 @@ def build_products(
     language: str = "id",
     executor: Any = None,
     source: str = "PetaSinyal field survey",
+    progress: Callable[[str, float], None] | None = None,
 ) -> dict[str, Any]:
-    """Build every product for ``operator`` and ``tech`` into ``out``; return the report."""
+    """Build every product for ``operator`` and ``tech`` into ``out``; return the report.
+
+    ``progress(step, share)`` is called after each step with the share of the work done.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
@@ -64,6 +79,8 @@ def build_products(
         now = time.perf_counter()
         timings[name] = round(now - clock, 3)
         clock = now
+        if progress is not None:
+            progress(name, _STEP_SHARE[name])
 
     chosen = select(frame, operator, tech)
     if chosen.empty:

@@ -30,6 +30,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server.db import init_db
     from server.errors import register_error_handlers
     from server.extensions import limiter
+    from server.web import csrf, init_web
+    from server.web.access import public
 
     instance = os.environ.get("PETASINYAL_INSTANCE")
     app = Flask(
@@ -47,8 +49,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     register_error_handlers(app)
     app.register_blueprint(api)
+    csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
+    init_web(app)
 
     @app.get("/healthz")
+    @public
     def healthz() -> dict[str, str]:
         """Liveness for load balancers and the tests."""
         return {"status": "ok"}

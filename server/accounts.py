@@ -8,10 +8,19 @@ from sqlalchemy import select
 
 from server.audit import record
 from server.db import session_scope
-from server.models import ROLES, Device, EnrolCode, User, utcnow
+from server.models import ROLES, ApiToken, Device, EnrolCode, User, utcnow
 from server.security import hash_password, hash_secret, new_enrol_code, new_token
 
-__all__ = ["create_user", "import_device", "issue_enrol_code", "redeem_enrol_code", "revoke_device"]
+__all__ = [
+    "create_api_token",
+    "create_user",
+    "import_device",
+    "issue_enrol_code",
+    "redeem_enrol_code",
+    "revoke_api_token",
+    "revoke_device",
+    "set_active",
+]
 
 
 def create_user(
@@ -135,6 +144,54 @@ def revoke_device(device_id: int, actor: str = "cli") -> None:
                 actor,
                 "device.revoke",
                 f"device:{device.id}",
+                {"revoked": False},
+                {"revoked": True},
+            )
+
+
+def set_active(user_id: int, active: bool, actor: str) -> None:
+    """Enable or disable an account; disabling ends its sessions at once."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise LookupError(f"no user {user_id}")
+        if user.active != active:
+            record(
+                session,
+                actor,
+                "user.active",
+                f"user:{user.id}",
+                {"active": user.active},
+                {"active": active},
+            )
+            user.active = active
+            user.session_version = (user.session_version or 0) + 1
+
+
+def create_api_token(user_id: int, name: str, actor: str) -> str:
+    """A new token for scripts of ``user_id``; returned only now, stored as a hash."""
+    token = new_token()
+    with session_scope() as session:
+        item = ApiToken(user_id=user_id, name=name.strip()[:64], token_hash=hash_secret(token))
+        session.add(item)
+        session.flush()
+        record(session, actor, "token.create", f"token:{item.id}", None, {"name": item.name})
+    return token
+
+
+def revoke_api_token(token_id: int, user_id: int, actor: str) -> None:
+    """Revoke one of ``user_id``'s tokens; the next request with it gets 401."""
+    with session_scope() as session:
+        item = session.get(ApiToken, token_id)
+        if item is None or item.user_id != user_id:
+            raise LookupError(f"no token {token_id}")
+        if item.revoked_at is None:
+            item.revoked_at = utcnow()
+            record(
+                session,
+                actor,
+                "token.revoke",
+                f"token:{item.id}",
                 {"revoked": False},
                 {"revoked": True},
             )

@@ -27,7 +27,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--host", default="127.0.0.1")
     cmd.add_argument("--port", type=int, default=5000)
     cmd.add_argument("--db", help="database URL or SQLite file (default: instance folder)")
+    cmd.add_argument(
+        "--no-worker", action="store_true", help="do not run heatmap jobs in this process"
+    )
     cmd.set_defaults(handler=_serve)
+
+    cmd = commands.add_parser("worker", help="run queued heatmap jobs (beside gunicorn)")
+    cmd.add_argument("--db", help="database URL or SQLite file")
+    cmd.set_defaults(handler=_worker)
 
     cmd = commands.add_parser("db", help="database maintenance")
     cmd.add_argument("action", choices=("upgrade",))
@@ -107,7 +114,29 @@ def _app_scope(db: str | None) -> Iterator[Flask]:
 def _serve(args: argparse.Namespace) -> int:
     app = _app(args.db)
     _upgrade(app)
+    if not args.no_worker:
+        start_worker(app)
     app.run(host=args.host, port=args.port, threaded=True)
+    return 0
+
+
+def start_worker(app: Flask) -> None:
+    """Run heatmap jobs in a background thread of this process."""
+    from server.jobs import JobWorker
+
+    worker = JobWorker(app)
+    app.extensions["petasinyal.worker"] = worker
+    worker.start()
+
+
+def _worker(args: argparse.Namespace) -> int:
+    app = _app(args.db)
+    start_worker(app)
+    print("job worker running; Ctrl-C stops it (a running job is resumed by the next worker)")
+    try:
+        app.extensions["petasinyal.worker"].join()
+    except KeyboardInterrupt:
+        app.extensions["petasinyal.worker"].stop()
     return 0
 
 
@@ -198,6 +227,7 @@ def _import_uploads(args: argparse.Namespace) -> int:
     from server.db import session_scope
     from server.ingest import ingest_batch
     from server.models import Device
+    from server.regions import current_regions
 
     total = {"accepted": 0, "duplicates": 0, "rejected": 0}
     with _app_scope(args.db) as app:
@@ -218,7 +248,9 @@ def _import_uploads(args: argparse.Namespace) -> int:
                     device = session.get(Device, device_id)
                     assert device is not None
                     batch = records[start : start + app.config["MAX_BATCH"]]
-                    answer = ingest_batch(session, device, batch_id, batch, flag_rules()).answer()
+                    answer = ingest_batch(
+                        session, device, batch_id, batch, flag_rules(), regions=current_regions()
+                    ).answer()
                 for key in total:
                     total[key] += answer["counts"][key]
             print(

@@ -25,6 +25,22 @@ DEFAULTS: dict[str, Any] = {
     "FLAG_STALE_DAYS": 30.0,
     # West Sumatra's box (lon_min, lat_min, lon_max, lat_max); readings outside are flagged
     "REGION_BBOX": (98.5, -3.7, 102.0, 1.0),
+    # Village boundaries (GeoJSON or SQL dump with Kemendagri codes) and the full code list
+    "BOUNDARIES": None,
+    "VILLAGE_LIST": None,
+    # Web pages
+    "PAGE_SIZE": 50,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (docker-compose does)
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    # Heatmap jobs
+    "JOBS_DIR": None,  # default: the instance folder's jobs/
+    "JOB_POLL_SECONDS": 2.0,
+    "JOB_HEARTBEAT_SECONDS": 10.0,
+    "JOB_STALE_SECONDS": 120.0,
+    "JOB_MAX_ATTEMPTS": 3,
 }
 
 

@@ -36,7 +36,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         if not request.path.startswith("/api/"):
-            return error
+            return _page(error)
         message = {413: "request body too large", 429: "too many requests, slow down"}.get(
             error.code or 500, error.description or error.name
         )
@@ -48,3 +48,22 @@ def register_error_handlers(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return error_response(500, "internal error; the request was not applied")
         raise error
+
+
+def _page(error: HTTPException) -> Any:
+    """An error page in the user's language (after the status code, a line of advice)."""
+    from flask import render_template
+    from flask_babel import gettext as _
+
+    code = error.code or 500
+    if code < 400:  # redirects raised by routing (e.g. a missing trailing slash)
+        return error
+    message = {
+        400: _("The request was not understood. Reload the page and try again."),
+        403: _("You are not allowed to open this page."),
+        404: _("This page does not exist, or you are not allowed to see it."),
+        405: _("This page does not accept this kind of request."),
+        413: _("What you sent is too large."),
+        429: _("Too many attempts. Wait a minute and try again."),
+    }.get(code, _("Something went wrong; nothing was changed."))
+    return render_template("error.html", code=code, message=message), code

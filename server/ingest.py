@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 from analysis.schema import FIELDS, check
 from server.errors import ApiError
 from server.flags import CampaignArea, FlagRules, PreviousFix, compute_flags
-from server.models import Campaign, Device, Measurement, Upload, campaign_officers, utcnow
+from server.models import (
+    Campaign,
+    Device,
+    Measurement,
+    Upload,
+    UploadVillage,
+    campaign_officers,
+    utcnow,
+)
+from server.regions import RegionIndex
 
 __all__ = [
     "IngestResult",
@@ -114,12 +123,13 @@ def ingest_batch(
     items: list[Any],
     rules: FlagRules,
     now: datetime | None = None,
+    regions: RegionIndex | None = None,
 ) -> IngestResult:
     """Validate, flag and store one batch in one session (imports and tests)."""
     now = now or utcnow()
     prepared = prepare_batch(batch_id, items, now)
     flag_batch(session, device.id, prepared, rules, now)
-    return store_batch(session, device, prepared, now)
+    return store_batch(session, device, prepared, now, regions)
 
 
 def flag_batch(
@@ -155,14 +165,30 @@ def _campaigns(session: Session, device_id: int) -> tuple[CampaignArea, ...]:
 
 
 def store_batch(
-    session: Session, device: Device, prepared: PreparedBatch, now: datetime
+    session: Session,
+    device: Device,
+    prepared: PreparedBatch,
+    now: datetime,
+    regions: RegionIndex | None = None,
 ) -> IngestResult:
-    """Store the valid readings of a flagged batch exactly once; report every fate."""
+    """Store the valid readings of a flagged batch exactly once; report every fate.
+
+    With ``regions``, each reading gets the code of the village it lies in, and the upload's
+    readings per village are counted for the overview maps.
+    """
     upload = _upload(session, device, prepared.batch_id, now)
     result = IngestResult(upload, rejected=prepared.rejected, duplicates=list(prepared.repeated))
     records = prepared.records
     flags = prepared.flags or [[] for _ in records]
+    codes = (
+        regions.locate([r["lon"] for r in records], [r["lat"] for r in records])
+        if regions
+        else [None] * len(records)
+    )
+    for record, code in zip(records, codes, strict=True):
+        record["village_code"] = code
     inserted = _insert_readings(session, records, flags, upload.id, device.id, now)
+    _count_villages(session, upload.id, [r for r in records if r["id"] in inserted])
     for clean, found in zip(records, flags, strict=True):
         if clean["id"] in inserted:
             result.accepted.append(clean["id"])
@@ -177,6 +203,32 @@ def store_batch(
     upload.rejections = (list(upload.rejections or []) + result.rejected)[:_MAX_STORED_REJECTIONS]
     device.last_seen_at = now
     return result
+
+
+def _count_villages(session: Session, upload_id: str, stored: list[dict[str, Any]]) -> None:
+    """Add the newly stored readings to the upload's per-village counts."""
+    counts: dict[str, list[int]] = {}
+    for record in stored:
+        if record.get("village_code"):
+            entry = counts.setdefault(record["village_code"], [0, 0])
+            entry[0] += 1
+            entry[1] += record["tech"] == "NONE"
+    if not counts:
+        return
+    statement = _insert(session)(UploadVillage).values(
+        [
+            {"upload_id": upload_id, "village_code": code, "readings": n, "no_service": none}
+            for code, (n, none) in counts.items()
+        ]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["upload_id", "village_code"],
+        set_={
+            "readings": UploadVillage.readings + statement.excluded.readings,
+            "no_service": UploadVillage.no_service + statement.excluded.no_service,
+        },
+    )
+    session.execute(statement)
 
 
 def _upload(session: Session, device: Device, batch_id: str, now: datetime) -> Upload:
@@ -233,7 +285,15 @@ def _flags(
     return compute_flags(records, rules, now, previous, stored)
 
 
-_COLUMNS = (*FIELDS, "upload_id", "source_device_id", "flags", "excluded", "received_at")
+_COLUMNS = (
+    *FIELDS,
+    "village_code",
+    "upload_id",
+    "source_device_id",
+    "flags",
+    "excluded",
+    "received_at",
+)
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own storage format for SQLite
 
 
@@ -274,6 +334,7 @@ def _insert_readings(
         values = [
             (
                 *(time(r[c]) if c == "observed_at" else r[c] for c in FIELDS),
+                r.get("village_code"),
                 upload_id,
                 device_id,
                 ",".join(f),
@@ -290,7 +351,15 @@ def _insert_readings(
         )
         return set(ids) - existing
     values = [
-        (*(r[c] for c in FIELDS), upload_id, device_id, ",".join(f), False, now)
+        (
+            *(r[c] for c in FIELDS),
+            r.get("village_code"),
+            upload_id,
+            device_id,
+            ",".join(f),
+            False,
+            now,
+        )
         for r, f in zip(records, flags, strict=True)
     ]
     cursor.executemany(

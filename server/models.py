@@ -23,21 +23,26 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "JOB_STATES",
     "ROLES",
     "UPLOAD_STATES",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "Campaign",
     "Device",
     "EnrolCode",
+    "Job",
     "Measurement",
     "Upload",
+    "UploadVillage",
     "User",
     "utcnow",
 ]
 
 ROLES = ("admin", "officer", "provider")
 UPLOAD_STATES = ("received", "has_issues", "approved", "rejected")
+JOB_STATES = ("queued", "running", "done", "failed")
 
 
 def utcnow() -> datetime:
@@ -86,6 +91,10 @@ class User(Base):
     operators: Mapped[list[str]] = mapped_column(JSON, default=list)  # providers: MCC-MNCs
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    # Bumped on password change or deactivation: every older login session stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class EnrolCode(Base):
@@ -128,19 +137,33 @@ class Upload(Base):
     __tablename__ = "uploads"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the phone's batch UUID
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     flagged: Mapped[int] = mapped_column(Integer, default=0)
-    state: Mapped[str] = mapped_column(String(16), default="received")
+    state: Mapped[str] = mapped_column(String(16), default="received", index=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     rejections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     device: Mapped[Device] = relationship()
+
+
+class UploadVillage(Base):
+    """Readings of an upload per village, kept at ingest so that maps of where the province
+    was surveyed read a few rows per upload instead of every reading."""
+
+    __tablename__ = "upload_villages"
+
+    upload_id: Mapped[str] = mapped_column(
+        ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
+    )
+    village_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    readings: Mapped[int] = mapped_column(Integer, default=0)
+    no_service: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Measurement(Base):
@@ -179,6 +202,7 @@ class Measurement(Base):
     rssi_dbm: Mapped[float | None] = mapped_column(Float, nullable=True)
     mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    village_code: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     flags: Mapped[str] = mapped_column(String(255), default="")
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -196,3 +220,47 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(120))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class ApiToken(Base):
+    """A revocable token for scripts (providers fetching products); only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class Job(Base):
+    """A heatmap job: its exact inputs, its progress, and what it produced.
+
+    ``params`` holds what the admin chose; ``inputs`` what the readings were when the job
+    ran (counts, uploads and a digest of the reading ids), so a product traces back to them.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    operators: Mapped[list[str]] = mapped_column(JSON, default=list)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    creator: Mapped[User] = relationship()

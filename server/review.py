@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, and_, or_, select, update
 
 from analysis.frame import canonical_frame
 from analysis.schema import FIELDS
@@ -14,13 +14,23 @@ from server.audit import record
 from server.db import session_scope
 from server.models import Measurement, Upload, utcnow
 
-__all__ = ["REVIEW_STATES", "approved_frame", "review_upload"]
+__all__ = [
+    "REVIEW_STATES",
+    "approved_frame",
+    "approved_uploads",
+    "review_upload",
+    "set_excluded",
+]
 
 REVIEW_STATES = ("approved", "has_issues", "rejected")
 
 
 def review_upload(
-    upload_id: str, state: str, reviewer: str, comment: str | None = None
+    upload_id: str,
+    state: str,
+    reviewer: str,
+    comment: str | None = None,
+    reviewer_id: int | None = None,
 ) -> dict[str, Any]:
     """Set an upload's review state; ``has_issues`` and ``rejected`` need a comment, which
     the officer's phone shows."""
@@ -34,15 +44,42 @@ def review_upload(
             raise LookupError(f"no upload {upload_id}")
         before = {"state": upload.state, "comment": upload.comment}
         upload.state, upload.comment = state, (comment or "").strip() or None
-        upload.reviewed_at = utcnow()
+        upload.reviewed_at, upload.reviewed_by = utcnow(), reviewer_id
         after = {"state": upload.state, "comment": upload.comment}
         record(session, reviewer, "upload.review", f"upload:{upload_id}", before, after)
         return after
 
 
-def approved_frame(operators: list[str] | None = None) -> pd.DataFrame:
-    """Approved, not excluded readings as a canonical frame (optionally of some MCC-MNCs)."""
-    columns = [getattr(Measurement, name) for name in FIELDS]
+def set_excluded(upload_id: str, reading_ids: list[str], excluded: bool, actor: str) -> int:
+    """Exclude readings from the maps (or take them back); how many changed."""
+    with session_scope() as session:
+        changed = session.execute(
+            update(Measurement)
+            .where(
+                Measurement.upload_id == upload_id,
+                Measurement.id.in_(reading_ids),
+                Measurement.excluded.is_not(excluded),
+            )
+            .values(excluded=excluded)
+        ).rowcount  # type: ignore[attr-defined]
+        if changed:
+            record(
+                session,
+                actor,
+                "reading.exclude" if excluded else "reading.include",
+                f"upload:{upload_id}",
+                {"excluded": not excluded},
+                {"excluded": excluded, "readings": sorted(reading_ids)[:200], "count": changed},
+            )
+        return int(changed)
+
+
+def _approved(
+    columns: list[Any],
+    operators: list[str] | None,
+    village_codes: list[str] | None,
+    kabupaten: str | None,
+) -> Select[Any]:
     query = (
         select(*columns)
         .join(Upload, Upload.id == Measurement.upload_id)
@@ -50,11 +87,38 @@ def approved_frame(operators: list[str] | None = None) -> pd.DataFrame:
     )
     if operators:
         pairs = [op.split("-", 1) for op in operators]
-        from sqlalchemy import and_, or_
-
         query = query.where(
             or_(*(and_(Measurement.mcc == mcc, Measurement.mnc == mnc) for mcc, mnc in pairs))
         )
+    if village_codes is not None:
+        query = query.where(Measurement.village_code.in_(village_codes))
+    if kabupaten:
+        query = query.where(Measurement.village_code.like(f"{kabupaten}.%"))
+    return query
+
+
+def approved_frame(
+    operators: list[str] | None = None,
+    village_codes: list[str] | None = None,
+    kabupaten: str | None = None,
+) -> pd.DataFrame:
+    """Approved, not excluded readings as a canonical frame.
+
+    Optionally only of some MCC-MNCs, of some villages, or of one kabupaten (code prefix).
+    """
+    columns = [getattr(Measurement, name) for name in FIELDS]
+    query = _approved(columns, operators, village_codes, kabupaten)
     with session_scope() as session:
         rows = session.execute(query.order_by(Measurement.observed_at)).all()
     return canonical_frame([dict(zip(FIELDS, row, strict=True)) for row in rows])
+
+
+def approved_uploads(
+    operators: list[str] | None = None,
+    village_codes: list[str] | None = None,
+    kabupaten: str | None = None,
+) -> list[str]:
+    """The uploads whose readings ``approved_frame`` returns with the same arguments."""
+    query = _approved([Measurement.upload_id], operators, village_codes, kabupaten).distinct()
+    with session_scope() as session:
+        return sorted(session.scalars(query).all())

@@ -6,4 +6,4 @@ __all__ = ["api"]
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from server.api import devices, docs, uploads  # noqa: E402,F401  (routes register on import)
+from server.api import devices, docs, products, uploads  # noqa: E402,F401  (routes register)

@@ -16,9 +16,11 @@ from server.db import session_scope
 from server.errors import ApiError
 from server.extensions import limiter
 from server.models import Campaign, Device, Upload, campaign_officers
+from server.web.access import public
 
 
 @api.post("/devices/enroll")
+@public
 @limiter.limit(lambda: current_app.config["RATELIMIT_ENROL"])
 def enroll() -> tuple[dict[str, Any], int]:
     """Exchange a one-time enrolment code for a device token."""

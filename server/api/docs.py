@@ -10,6 +10,7 @@ from flask import Response
 
 from analysis.schema import MODES, NUMERIC_RANGES, TECHS
 from server.api import api
+from server.web.access import public
 
 __all__ = ["openapi_document"]
 
@@ -253,12 +254,14 @@ def _upload_answer() -> dict[str, Any]:
 
 
 @api.get("/openapi.json")
+@public
 def openapi_json() -> dict[str, Any]:
     """This document."""
     return openapi_document()
 
 
 @api.get("/docs")
+@public
 def docs_page() -> Response:
     """A readable page of the API, built from the OpenAPI document."""
     doc = openapi_document()

@@ -15,6 +15,7 @@ from server.errors import ApiError
 from server.flags import FlagRules
 from server.ingest import flag_batch, prepare_batch, store_batch
 from server.models import Device, Upload, utcnow
+from server.regions import current_regions
 
 
 def flag_rules() -> FlagRules:
@@ -47,7 +48,7 @@ def create_upload() -> tuple[dict[str, Any], int]:
     with session_scope() as session:
         device = session.get(Device, g.device.id)
         assert device is not None
-        answer = store_batch(session, device, prepared, now).answer()
+        answer = store_batch(session, device, prepared, now, current_regions()).answer()
     status = 201 if answer["counts"]["accepted"] else 200
     return answer, status
 

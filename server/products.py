@@ -1,0 +1,121 @@
+"""The products of finished jobs as people and scripts see them: which ones a user may
+see, the files of each, and the tables shown on the job page. Used by the job pages, the
+provider portal and ``/api/v1/products``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from server.db import session_scope
+from server.jobs import job_folder
+from server.models import Job
+
+__all__ = [
+    "DOWNLOADS",
+    "blankspot_rows",
+    "latest_products",
+    "product_files",
+    "read_report",
+    "village_rows",
+    "visible_results",
+]
+
+# The files of a product folder in the order people look for them.
+DOWNLOADS = (
+    "map.html",
+    "classes_wgs84.tif",
+    "coverage_wgs84.tif",
+    "classes_utm.tif",
+    "coverage_utm.tif",
+    "products.kmz",
+    "blankspots.geojson",
+    "villages.geojson",
+    "hexagons.geojson",
+    "villages.csv",
+    "villages_kecamatan.csv",
+    "villages_kabkota.csv",
+    "measurements.csv",
+    "preview.png",
+    "report.json",
+)
+VERDICT_ORDER = {"none": 0, "weak": 1, "strong": 2, "insufficient data": 3}
+
+
+def visible_results(job: Job, operators: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    """The job's results a user may see: all of them, or those of ``operators``."""
+    return [r for r in job.results or [] if operators is None or r.get("operator") in operators]
+
+
+def product_files(job_id: int, product: str) -> list[str]:
+    """Files of a product folder, the known ones first (with their metadata sidecars)."""
+    folder = job_folder(job_id, product)
+    if not folder.is_dir():
+        return []
+    present = {p.name for p in folder.iterdir() if p.is_file()}
+    ordered = [name for name in DOWNLOADS if name in present]
+    ordered += sorted(present - set(ordered) - {"classes_overlay.png"})
+    return ordered
+
+
+def read_report(job_id: int, product: str) -> dict[str, Any]:
+    path = job_folder(job_id, product) / "report.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def village_rows(job_id: int, product: str, limit: int = 300) -> tuple[list[dict[str, str]], int]:
+    """Villages with the worst verdicts first (at most ``limit``), and how many there are."""
+    path = job_folder(job_id, product) / "villages.csv"
+    if not path.exists():
+        return [], 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    rows.sort(key=lambda r: (VERDICT_ORDER.get(r["verdict"], 9), r["kode"]))
+    return rows[:limit], len(rows)
+
+
+def blankspot_rows(job_id: int, product: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The largest blankspots with their centre, area and readings."""
+    path = job_folder(job_id, product) / "blankspots.geojson"
+    if not path.exists():
+        return []
+    import shapely
+    from shapely.geometry import shape
+
+    features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    rows = []
+    for feature in features:
+        centre = shapely.point_on_surface(shape(feature["geometry"]))
+        rows.append({**feature["properties"], "lat": centre.y, "lon": centre.x})
+    rows.sort(key=lambda r: -float(r.get("area_km2") or 0))
+    return rows[:limit]
+
+
+def latest_products(operators: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    """The newest finished product of each operator and technology a user may see."""
+    with session_scope() as session:
+        jobs = session.scalars(
+            select(Job).where(Job.state == "done").order_by(Job.finished_at.desc()).limit(500)
+        ).all()
+        latest: dict[str, dict[str, Any]] = {}
+        for job in jobs:
+            for result in visible_results(job, operators):
+                if "product" in result and result["product"] not in latest:
+                    latest[result["product"]] = {
+                        **result,
+                        "job_id": job.id,
+                        "finished_at": job.finished_at,
+                        "area": (job.inputs or {}).get("area", "all"),
+                    }
+    return sorted(latest.values(), key=lambda r: r["product"])
+
+
+def safe_file(job_id: int, product: str, name: str) -> Path | None:
+    """The file ``name`` of a product, or ``None`` if it is not one of its files."""
+    if name not in product_files(job_id, product):
+        return None
+    return job_folder(job_id, product) / name

@@ -1,0 +1,129 @@
+"""The web interface for people: server-rendered pages in Bahasa Indonesia and English.
+
+``init_web`` wires Flask-Login (sessions), Flask-WTF (CSRF on every form), Flask-Babel
+(language and time zone) and the page blueprints into an app.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, g, request, session
+from flask_babel import Babel, format_datetime, format_decimal, get_locale
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+
+import analysis.export
+from server.db import session_scope
+from server.models import User
+from server.web.access import WebUser
+from server.web.labels import job_state, state_label, verdict_label, zone_label
+
+__all__ = ["LANGUAGES", "init_web", "web_user", "when"]
+
+LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+def _load_user(session_id: str) -> WebUser | None:
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    with session_scope() as db:
+        user = db.scalars(select(User).where(User.id == int(user_id))).first()
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return web_user(user)
+
+
+def web_user(user: User) -> WebUser:
+    return WebUser(
+        user.id,
+        user.username,
+        user.role,
+        tuple(user.operators or ()),
+        user.language or "id",
+        user.timezone or "Asia/Jakarta",
+        user.session_version or 0,
+    )
+
+
+def _locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return str(current_user.language)
+    chosen = session.get("lang")
+    return chosen if chosen in LANGUAGES else "id"
+
+
+def _timezone() -> str:
+    if current_user and current_user.is_authenticated:
+        return str(current_user.timezone)
+    return "Asia/Jakarta"
+
+
+def when(value: datetime | None, date_only: bool = False) -> str:
+    """A stored UTC time in the user's zone and language, e.g. ``30 Nov 2026 04.00 WIB``."""
+    if value is None:
+        return "\N{EN DASH}"
+    if date_only:
+        return format_datetime(value, "d MMM y")
+    return f"{format_datetime(value, 'd MMM y HH:mm')} {zone_label()}"
+
+
+def _number(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "\N{EN DASH}"
+    pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
+    return format_decimal(value, format=pattern)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html" and not g.get("product_file"):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'self'; form-action 'self'",
+        )
+    return response
+
+
+def init_web(app: Flask) -> None:
+    """Add the pages, sessions, CSRF protection and translations to ``app``."""
+    from server.web import admin, auditlog, auth, dashboard, jobs, provider, review
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(_load_user)
+    babel.init_app(app, locale_selector=_locale, timezone_selector=_timezone)
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["num"] = _number
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES,
+        state_label=state_label,
+        job_state=job_state,
+        verdict_label=verdict_label,
+        zone_label=zone_label,
+        get_locale=get_locale,
+    )
+    app.after_request(_security_headers)
+
+    vendor = Path(analysis.export.__file__).parent / "static" / "vendor"  # Leaflet, shared
+    app.register_blueprint(
+        Blueprint("vendor", __name__, static_folder=str(vendor), static_url_path="/static/vendor")
+    )
+    for module in (auth, dashboard, review, auditlog, admin, jobs, provider):
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"current_path": request.path}

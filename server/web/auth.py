@@ -1,0 +1,121 @@
+"""Login, logout, the user's own account (password, language, time zone)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from server.audit import record
+from server.db import session_scope
+from server.extensions import limiter
+from server.models import User
+from server.security import check_password, hash_password
+from server.web import LANGUAGES, web_user
+from server.web.access import public, roles_required, safe_next
+from server.web.forms import AccountForm, ActionForm, LoginForm, PasswordForm
+
+__all__ = ["bp", "home_for"]
+
+bp = Blueprint("auth", __name__)
+
+# Compared against when the user does not exist, so that a wrong username and a wrong
+# password take the same time.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def home_for(role: str) -> str:
+    return url_for("provider.portal") if role == "provider" else url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: str(current_app.config["RATELIMIT_LOGIN"]), methods=["POST"])
+def login() -> Any:
+    """The login page."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user.role))
+    form = LoginForm()
+    if form.validate_on_submit():
+        with session_scope() as db:
+            user = db.scalars(select(User).where(User.username == form.username.data)).first()
+            valid = check_password(user.password_hash if user else _DUMMY_HASH, form.password.data)
+            if user is not None and valid and user.active:
+                login_user(web_user(user))
+                session["lang"] = user.language
+                record(
+                    db, f"{user.role}:{user.username}", "user.login", f"user:{user.id}", None, None
+                )
+                return redirect(safe_next(request.args.get("next")) or home_for(user.role))
+        flash(_("Wrong username or password, or the account is disabled."), "error")
+    return render_template("login.html", form=form)
+
+
+@bp.post("/logout")
+@roles_required("admin", "officer", "provider")
+def logout() -> Response:
+    """End the session."""
+    if ActionForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+@public
+def language(code: str) -> Response:
+    """Switch the language of the pages (saved in the account when logged in)."""
+    if code in LANGUAGES:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            with session_scope() as db:
+                user = db.get(User, current_user.user_id)
+                if user is not None:
+                    user.language = code
+    return redirect(safe_next(request.args.get("next")) or url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@roles_required("admin", "officer", "provider")
+def account() -> Any:
+    """Change password, language and time zone."""
+    password = PasswordForm(prefix="pw")
+    prefs = AccountForm(
+        prefix="pref", language=current_user.language, timezone=current_user.timezone
+    )
+    if request.method == "POST" and "pw-new" in request.form and password.validate():
+        with session_scope() as db:
+            user = db.get(User, current_user.user_id)
+            assert user is not None
+            if not check_password(user.password_hash, password.current.data):
+                flash(_("The current password is wrong."), "error")
+                return render_template("account.html", password=password, prefs=prefs)
+            user.password_hash = hash_password(password.new.data)
+            user.session_version = (user.session_version or 0) + 1
+            record(db, current_user.actor, "user.password", f"user:{user.id}", None, None)
+            login_user(web_user(user))  # this session stays; every other one ends
+        flash(_("Password changed. Other sessions have been logged out."), "ok")
+        return redirect(url_for("auth.account"))
+    if request.method == "POST" and "pref-language" in request.form and prefs.validate():
+        with session_scope() as db:
+            user = db.get(User, current_user.user_id)
+            assert user is not None
+            user.language, user.timezone = prefs.language.data, prefs.timezone.data
+            session["lang"] = user.language
+            login_user(web_user(user))
+        flash(_("Saved."), "ok")
+        return redirect(url_for("auth.account"))
+    return render_template("account.html", password=password, prefs=prefs)

@@ -1,0 +1,188 @@
+"""Heatmap jobs: start one (admins), follow its progress, see and download its products.
+
+Providers reach a job's page and files only for their own operators; another operator's job
+answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from server.audit import record
+from server.db import session_scope
+from server.jobs import create_job
+from server.models import Campaign, Job, Measurement
+from server.products import (
+    blankspot_rows,
+    product_files,
+    read_report,
+    safe_file,
+    village_rows,
+    visible_results,
+)
+from server.regions import current_regions
+from server.web.access import roles_required
+from server.web.forms import JobForm
+
+__all__ = ["bp", "job_form"]
+
+bp = Blueprint("jobs", __name__)
+
+
+def _operators() -> list[str]:
+    """Operators seen in the readings (from the operator index, not a table scan)."""
+    with session_scope() as db:
+        rows = db.execute(
+            select(Measurement.mcc, Measurement.mnc)
+            .where(Measurement.mcc.is_not(None))
+            .group_by(Measurement.mcc, Measurement.mnc)
+        ).all()
+    return sorted(f"{mcc}-{mnc}" for mcc, mnc in rows)
+
+
+def job_form() -> JobForm:
+    """The job form with today's operators, campaigns and kabupaten as choices."""
+    form = JobForm()
+    form.operators.choices = [(op, op) for op in _operators()]
+    areas: list[tuple[str, str]] = [("all", _("Everything"))]
+    with session_scope() as db:
+        for cid, name in db.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name)):
+            areas.append((f"campaign:{cid}", _("Campaign: %(name)s", name=name)))
+    regions = current_regions()
+    for code, name in regions.kabupaten() if regions else []:
+        areas.append((f"kabupaten:{code}", f"{name} ({code})"))
+    form.area.choices = areas
+    return form
+
+
+def _visible_job(job_id: int) -> tuple[Job, list[dict[str, Any]]]:
+    """The job and the results the user may see; 404 when a provider may see none."""
+    with session_scope() as db:
+        job = db.get(Job, job_id)
+        if job is None:
+            abort(404)
+        db.expunge(job)
+    if current_user.role == "provider":
+        if not set(job.operators) & set(current_user.operators):
+            abort(404)
+        return job, visible_results(job, current_user.operators)
+    return job, visible_results(job, None)
+
+
+@bp.get("/jobs")
+@roles_required("admin", "officer")
+def index() -> str:
+    """All heatmap jobs, newest first; admins start new ones here."""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    size = int(current_app.config["PAGE_SIZE"])
+    with session_scope() as db:
+        total = db.scalar(select(func.count(Job.id))) or 0
+        jobs = db.scalars(
+            select(Job).order_by(Job.id.desc()).limit(size).offset((page - 1) * size)
+        ).all()
+        db.expunge_all()
+    form = job_form() if current_user.role == "admin" else None
+    return render_template(
+        "jobs/index.html", jobs=jobs, form=form, page=page, pages=max(1, math.ceil(total / size))
+    )
+
+
+@bp.post("/jobs")
+@roles_required("admin")
+def create() -> Response:
+    """Queue a heatmap job."""
+    form = job_form()
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            for error in errors:
+                flash(f"{getattr(form, field).label.text}: {error}", "error")
+        return redirect(url_for("jobs.index"))
+    kind, _sep, value = form.area.data.partition(":")
+    area = {"kind": kind, "value": value, "label": dict(form.area.choices)[form.area.data]}
+    try:
+        job_id = create_job(
+            current_user.actor,
+            current_user.user_id,
+            form.operators.data,
+            form.tech.data,
+            area,
+            form.method.data,
+            form.spacing.data,
+        )
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("jobs.index"))
+    worker = current_app.extensions.get("petasinyal.worker")
+    if worker is not None:
+        worker.wake.set()
+    flash(_("Job %(id)s queued.", id=job_id), "ok")
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
+@bp.get("/jobs/<int:job_id>")
+@roles_required("admin", "officer", "provider")
+def show(job_id: int) -> str:
+    """A job: its inputs and progress, then the map, tables and downloads of each product."""
+    job, results = _visible_job(job_id)
+    products: list[dict[str, Any]] = []
+    for result in results:
+        if "product" not in result:
+            products.append({"result": result})
+            continue
+        name = result["product"]
+        villages, village_total = village_rows(job_id, name)
+        products.append(
+            {
+                "result": result,
+                "files": product_files(job_id, name),
+                "report": read_report(job_id, name),
+                "blankspots": blankspot_rows(job_id, name),
+                "villages": villages,
+                "village_total": village_total,
+            }
+        )
+    return render_template("jobs/show.html", job=job, products=products)
+
+
+@bp.get("/jobs/<int:job_id>/status.json")
+@roles_required("admin", "officer", "provider")
+def status(job_id: int) -> dict[str, Any]:
+    """Progress of a job, for the page's progress bar."""
+    job, _results = _visible_job(job_id)
+    return {"state": job.state, "progress": job.progress, "message": job.message}
+
+
+@bp.get("/jobs/<int:job_id>/files/<product>/<name>")
+@roles_required("admin", "officer", "provider")
+def download(job_id: int, product: str, name: str) -> Response:
+    """One file of a product (downloads are recorded in the audit log)."""
+    _job, results = _visible_job(job_id)
+    if product not in {r.get("product") for r in results}:
+        abort(404)
+    path = safe_file(job_id, product, name)
+    if path is None:
+        abort(404)
+    inline = name.endswith((".html", ".png")) and request.args.get("download") != "1"
+    if not inline:
+        with session_scope() as db:
+            record(db, current_user.actor, "download", f"job:{job_id}/{product}/{name}", None, None)
+    g.product_file = True  # the folium map runs its own inline scripts
+    return send_file(path, as_attachment=not inline, download_name=name, max_age=0)
