@@ -66,11 +66,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--points", type=int, default=20_000)
     cmd.set_defaults(handler=_simulate)
 
-    cmd = commands.add_parser("demo", help="simulate a survey of Agam and summarise it")
-    cmd.add_argument("--out", type=Path, default=Path("demo-output"))
-    cmd.add_argument("--points", type=int, default=20_000)
-    cmd.set_defaults(handler=_demo)
-
     cmd = commands.add_parser("crossval", help="blocked cross-validation of the gridders")
     _survey_options(cmd)
     cmd.add_argument("--block", type=float, default=500.0, help="block size in metres")
@@ -183,33 +178,6 @@ def _summary(args: argparse.Namespace) -> int:
         print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
     else:
         print(table.to_string(index=False))
-    return 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from analysis.boundaries import read_boundaries
-    from analysis.io_csv import write_csv
-    from analysis.products import build_products
-    from analysis.simulate import SurveyConfig, simulate_survey, simulate_villages
-    from analysis.summary import summarise
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    frame = simulate_survey(SurveyConfig(points=args.points))
-    survey = write_csv(frame, args.out / "survey.csv")
-    print(f"Simulated survey around Bukittinggi and Agam: {len(frame)} readings -> {survey}")
-    print(summarise(frame).to_string(index=False))
-    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "boundaries"
-    if (shared / "sumbar_desa.geojson").exists():
-        regions = read_boundaries(shared / "sumbar_desa.geojson", shared / "sumbar_villages.csv")
-        print(f"Villages: {len(regions)} West Sumatra villages (Kemendagri codes) from {shared}")
-    else:
-        regions = simulate_villages()
-        print(f"Villages: {len(regions)} simulated villages (no real boundaries found)")
-    for operator in ("510-10", "510-01", "510-11"):
-        out = args.out / f"{operator}-LTE"
-        report = build_products(frame, operator, "LTE", out, regions)
-        _print_report(report, out)
-    print(f"Open {args.out.resolve() / '510-10-LTE' / 'map.html'} in a browser (works offline).")
     return 0
 
 

@@ -32,6 +32,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     cmd.set_defaults(handler=_serve)
 
+    cmd = commands.add_parser(
+        "demo", help="a server with a simulated survey uploaded, reviewed and mapped"
+    )
+    cmd.add_argument("--out", type=Path, default=Path("demo-output"))
+    cmd.add_argument("--points", type=int, default=20_000)
+    cmd.add_argument("--port", type=int, default=5000)
+    cmd.add_argument("--no-serve", action="store_true", help="stop once the maps are built")
+    cmd.set_defaults(handler=_demo)
+
     cmd = commands.add_parser("worker", help="run queued heatmap jobs (beside gunicorn)")
     cmd.add_argument("--db", help="database URL or SQLite file")
     cmd.set_defaults(handler=_worker)
@@ -127,6 +136,13 @@ def start_worker(app: Flask) -> None:
     worker = JobWorker(app)
     app.extensions["petasinyal.worker"] = worker
     worker.start()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from server.demo import run_demo
+
+    run_demo(args.out, args.points, args.port, serve=not args.no_serve)
+    return 0
 
 
 def _worker(args: argparse.Namespace) -> int:

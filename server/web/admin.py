@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from server.accounts import create_user, issue_enrol_code, revoke_device, set_active
 from server.campaigns import campaign_progress, create_campaign, parse_codes
@@ -151,7 +152,7 @@ def _campaign_form() -> CampaignForm:
     form = CampaignForm()
     with session_scope() as db:
         form.officers.choices = [
-            (uid, name)
+            SelectChoice(str(uid), name)
             for uid, name in db.execute(
                 select(User.id, User.username).where(User.role == "officer").order_by(User.username)
             )

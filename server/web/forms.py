@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -35,9 +38,15 @@ __all__ = [
     "ReviewForm",
     "TokenForm",
     "UserForm",
+    "options",
 ]
 
 _MCC_MNC = r"^\d{3}-\d{2,3}(\s*,\s*\d{3}-\d{2,3})*$"
+
+
+def options(pairs: list[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ActionForm(FlaskForm):
@@ -59,26 +68,32 @@ class PasswordForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
+    language = SelectField(
+        _l("Language"), choices=options([("id", "Bahasa Indonesia"), ("en", "English")])
+    )
     timezone = SelectField(
         _l("Time zone"),
-        choices=[
-            ("Asia/Jakarta", "WIB (Asia/Jakarta)"),
-            ("Asia/Makassar", "WITA (Asia/Makassar)"),
-            ("Asia/Jayapura", "WIT (Asia/Jayapura)"),
-            ("UTC", "UTC"),
-        ],
+        choices=options(
+            [
+                ("Asia/Jakarta", "WIB (Asia/Jakarta)"),
+                ("Asia/Makassar", "WITA (Asia/Makassar)"),
+                ("Asia/Jayapura", "WIT (Asia/Jayapura)"),
+                ("UTC", "UTC"),
+            ]
+        ),
     )
 
 
 class ReviewForm(FlaskForm):
     state = SelectField(
         _l("Decision"),
-        choices=[
-            ("approved", _l("Approve")),
-            ("has_issues", _l("Has issues")),
-            ("rejected", _l("Reject")),
-        ],
+        choices=options(
+            [
+                ("approved", _l("Approve")),
+                ("has_issues", _l("Has issues")),
+                ("rejected", _l("Reject")),
+            ]
+        ),
     )
     comment = TextAreaField(_l("Comment for the officer"), validators=[Length(max=1000)])
 
@@ -94,7 +109,9 @@ class UserForm(FlaskForm):
     )
     role = SelectField(
         _l("Role"),
-        choices=[("officer", _l("Officer")), ("provider", _l("Provider")), ("admin", _l("Admin"))],
+        choices=options(
+            [("officer", _l("Officer")), ("provider", _l("Provider")), ("admin", _l("Admin"))]
+        ),
     )
     operators = StringField(
         _l("Operators (MCC-MNC, providers only)"),
@@ -122,12 +139,16 @@ class JobForm(FlaskForm):
     operators = SelectMultipleField(_l("Operators"), validators=[DataRequired()])
     tech = SelectField(
         _l("Technology"),
-        choices=[("LTE", "4G LTE"), ("NR", "5G NR"), ("WCDMA", "3G WCDMA"), ("GSM", "2G GSM")],
+        choices=options(
+            [("LTE", "4G LTE"), ("NR", "5G NR"), ("WCDMA", "3G WCDMA"), ("GSM", "2G GSM")]
+        ),
     )
     area = SelectField(_l("Area"))
     method = SelectField(
         _l("Method"),
-        choices=[("auto", _l("auto (best by cross-validation)"))] + [(m, m) for m in METHODS],
+        choices=options(
+            [("auto", _l("auto (best by cross-validation)"))] + [(m, m) for m in METHODS]
+        ),
     )
     spacing = FloatField(
         _l("Cell size (m)"), default=50.0, validators=[NumberRange(min=10, max=1000)]

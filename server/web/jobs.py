@@ -40,7 +40,7 @@ from server.products import (
 )
 from server.regions import current_regions
 from server.web.access import roles_required
-from server.web.forms import JobForm
+from server.web.forms import JobForm, options
 
 __all__ = ["bp", "job_form"]
 
@@ -61,7 +61,7 @@ def _operators() -> list[str]:
 def job_form() -> JobForm:
     """The job form with today's operators, campaigns and kabupaten as choices."""
     form = JobForm()
-    form.operators.choices = [(op, op) for op in _operators()]
+    form.operators.choices = options([(op, op) for op in _operators()])
     areas: list[tuple[str, str]] = [("all", _("Everything"))]
     with session_scope() as db:
         for cid, name in db.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name)):
@@ -69,7 +69,7 @@ def job_form() -> JobForm:
     regions = current_regions()
     for code, name in regions.kabupaten() if regions else []:
         areas.append((f"kabupaten:{code}", f"{name} ({code})"))
-    form.area.choices = areas
+    form.area.choices = options(areas)
     return form
 
 
@@ -116,7 +116,8 @@ def create() -> Response:
                 flash(f"{getattr(form, field).label.text}: {error}", "error")
         return redirect(url_for("jobs.index"))
     kind, _sep, value = form.area.data.partition(":")
-    area = {"kind": kind, "value": value, "label": dict(form.area.choices)[form.area.data]}
+    labels = {choice.value: str(choice.label) for choice in form.area.choices or []}
+    area = {"kind": kind, "value": value, "label": labels[form.area.data]}
     try:
         job_id = create_job(
             current_user.actor,

@@ -49,14 +49,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def villages_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The simulated villages around Bukittinggi (codes ``SIMULASI.nnn``) as GeoJSON."""
+    from server.demo import simulated_village_file
+
+    return simulated_village_file(tmp_path_factory.mktemp("villages") / "villages.geojson")
+
+
 @pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+def app(db_url: str, tmp_path: Path, villages_file: Path) -> Iterator[Flask]:
     app = create_app(
         {
             "TESTING": True,
             "DATABASE_URL": db_url,
             "SECRET_KEY": "test-secret",
             "RATELIMIT_STORAGE_URI": "memory://",
+            "BOUNDARIES": str(villages_file),
+            "JOBS_DIR": str(tmp_path / "jobs"),
         }
     )
     app.instance_path = str(tmp_path / "instance")

@@ -1,0 +1,204 @@
+"""The README's demo: a server on SQLite with a simulated survey sent through the API,
+reviewed and turned into maps, then left running with demo logins printed.
+
+Everything goes the way it does in the field: an officer's phone is enrolled with a one-time
+code, the survey is uploaded in batches over HTTP, an admin reviews the uploads (one is sent
+back with a comment), and a heatmap job builds the products of each operator in the
+background worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.serving import BaseWSGIServer, make_server
+
+__all__ = ["DEMO_USERS", "run_demo", "simulated_village_file"]
+
+DEMO_USERS: tuple[tuple[str, str, str, list[str]], ...] = (
+    ("admin", "admin-demo-123", "admin", []),
+    ("petugas", "petugas-demo-123", "officer", []),
+    ("telkomsel", "telkomsel-demo-123", "provider", ["510-10"]),
+    ("xlaxiata", "xl-demo-123", "provider", ["510-11"]),
+)
+OPERATORS = ["510-10", "510-01", "510-11"]
+BATCH = 2_500
+
+
+def simulated_village_file(path: Path) -> Path:
+    """The simulated villages of the demo area as GeoJSON with Kemendagri-style fields."""
+    from analysis.export.geojson import feature_collection, write_geojson
+    from analysis.simulate import simulate_villages
+
+    items = [
+        (
+            r.geometry,
+            {
+                "kode": r.code,
+                "nama": r.name,
+                "kode_kec": r.kec_code,
+                "nama_kec": r.kec_name,
+                "kode_kabkota": r.kab_code,
+                "nama_kabkota": r.kab_name,
+            },
+        )
+        for r in simulate_villages()
+    ]
+    return write_geojson(feature_collection(items, "simulated villages"), path)
+
+
+def _villages(out: Path) -> tuple[Path, Path | None, str]:
+    """Real West Sumatra villages when ``../shared/data`` is there, else simulated ones."""
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "boundaries"
+    if (shared / "sumbar_desa.geojson").exists():
+        return (
+            shared / "sumbar_desa.geojson",
+            shared / "sumbar_villages.csv",
+            f"West Sumatra villages (Kemendagri codes) from {shared}",
+        )
+    path = simulated_village_file(out / "villages.geojson")
+    return path, None, "simulated villages (no real boundaries found)"
+
+
+def _serve(app: Any, host: str, port: int) -> BaseWSGIServer:
+    """The app on ``host:port`` (or a free port if that one is taken), in a thread."""
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError:
+        server = make_server(host, 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True, name="demo-http").start()
+    return server
+
+
+def _upload_survey(base: str, code: str, frame: Any) -> list[str]:
+    """Enrol a phone with ``code`` and send the survey in batches, as the app does."""
+    from server.cli import _records
+
+    http = requests.Session()
+    answer = http.post(
+        f"{base}/api/v1/devices/enroll", json={"code": code, "name": "HP petugas demo"}, timeout=30
+    )
+    answer.raise_for_status()
+    http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    records = [{k: v for k, v in r.items() if v is not None} for r in _records(frame)]
+    uploads = []
+    for start in range(0, len(records), BATCH):
+        batch_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"petasinyal-demo:{start}"))
+        body = {"batch_id": batch_id, "measurements": records[start : start + BATCH]}
+        answer = http.post(f"{base}/api/v1/uploads", json=body, timeout=120)
+        answer.raise_for_status()
+        uploads.append(answer.json()["upload_id"])
+    return uploads
+
+
+def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = True) -> str:
+    """Build the demo under ``out`` and, with ``serve``, keep the server running; its URL."""
+    from analysis.simulate import SurveyConfig, simulate_survey
+    from analysis.summary import summarise
+    from server import create_app
+    from server.accounts import create_user, issue_enrol_code
+    from server.campaigns import create_campaign
+    from server.cli import start_worker
+    from server.jobs import create_job
+    from server.migrate import upgrade
+    from server.models import Job
+    from server.regions import current_regions
+    from server.review import review_upload
+
+    out.mkdir(parents=True, exist_ok=True)
+    instance = out / "instance"
+    shutil.rmtree(instance, ignore_errors=True)  # a fresh server each time
+    instance.mkdir()
+    boundaries, village_list, described = _villages(out)
+    start = (datetime.now(UTC) - timedelta(days=6)).strftime("%Y-%m-%dT01:00:00Z")
+    frame = simulate_survey(SurveyConfig(points=points, start=start))
+    print(f"Simulated survey around Bukittinggi and Agam: {len(frame)} readings")
+    print(summarise(frame).to_string(index=False))
+    print(f"Villages: {described}")
+
+    url = f"sqlite:///{(instance / 'petasinyal.sqlite3').resolve()}"
+    upgrade(url)
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "BOUNDARIES": str(boundaries),
+            "VILLAGE_LIST": str(village_list) if village_list else None,
+            "JOBS_DIR": str((out / "jobs").resolve()),
+            "RATELIMIT_LOGIN": "60 per minute",
+        }
+    )
+    app.instance_path = str(instance.resolve())
+    server = _serve(app, "127.0.0.1", port)
+    base = f"http://127.0.0.1:{server.server_port}"
+    with app.app_context():
+        ids = {
+            username: create_user(username, password, role, operators, actor="demo")
+            for username, password, role, operators in DEMO_USERS
+        }
+        regions = current_regions()
+        assert regions is not None
+        reached = sorted({c for c in regions.locate(list(frame["lon"]), list(frame["lat"])) if c})
+        create_campaign(
+            "admin:admin", "Survei Agam 2026", regions, reached, None, [ids["petugas"]], None, None
+        )
+        code, _expires = issue_enrol_code("petugas", 30, actor="admin:admin")
+    clock = time.perf_counter()
+    requests_log = logging.getLogger("werkzeug")
+    requests_log.setLevel(logging.WARNING)  # the demo's own requests would drown the summary
+    uploads = _upload_survey(base, code, frame)
+    print(
+        f"Uploaded {len(frame)} readings in {len(uploads)} batches through {base}/api/v1/ "
+        f"({time.perf_counter() - clock:.1f} s)"
+    )
+    with app.app_context():
+        for upload_id in uploads[:-1]:
+            review_upload(upload_id, "approved", "admin:admin", reviewer_id=ids["admin"])
+        review_upload(
+            uploads[-1],
+            "has_issues",
+            "admin:admin",
+            "GPS akurasi buruk di sebagian rute; mohon ulangi jalan ke Matur.",
+            reviewer_id=ids["admin"],
+        )
+        job_id = create_job(
+            "admin:admin", ids["admin"], OPERATORS, "LTE", {"kind": "all", "label": "all"}
+        )
+    print(f"Reviewed: {len(uploads) - 1} uploads approved, 1 sent back with a comment")
+    start_worker(app)
+    clock = time.perf_counter()
+    with app.app_context():
+        from server.db import session_scope
+
+        while True:
+            with session_scope() as session:
+                job = session.get(Job, job_id)
+                assert job is not None
+                state, message = job.state, job.message
+            if state in ("done", "failed"):
+                break
+            time.sleep(1.0)
+    print(f"Heatmap job {job_id}: {state} in {time.perf_counter() - clock:.0f} s {message or ''}")
+    print()
+    print(f"PetaSinyal is running at {base}/")
+    print("Demo logins (username / password):")
+    for username, password, role, operators in DEMO_USERS:
+        extra = f" for {', '.join(operators)}" if operators else ""
+        print(f"  {role:9s} {username:10s} / {password}{extra}")
+    print(f"API documentation: {base}/api/v1/docs   Products on disk: {out / 'jobs'}")
+    if serve:
+        print("Press Ctrl-C to stop.")
+        requests_log.setLevel(logging.INFO)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    server.shutdown()
+    app.extensions["petasinyal.worker"].stop()
+    return base
