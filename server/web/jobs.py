@@ -39,7 +39,7 @@ from server.products import (
     visible_results,
 )
 from server.regions import current_regions
-from server.web.access import roles_required
+from server.web.access import operators_visible, roles_required
 from server.web.forms import JobForm, options
 
 __all__ = ["bp", "job_form"]
@@ -160,7 +160,8 @@ def show(job_id: int) -> str:
                 "village_total": village_total,
             }
         )
-    return render_template("jobs/show.html", job=job, products=products)
+    operators = operators_visible(job.operators)
+    return render_template("jobs/show.html", job=job, products=products, operators=operators)
 
 
 @bp.get("/jobs/<int:job_id>/status.json")

@@ -51,8 +51,9 @@ def thread_server(app: Flask) -> Iterator[str]:
 class ServerProcess:
     """``petasinyal serve`` in its own process, to be killed and started again."""
 
-    def __init__(self, db_url: str, instance: Path):
+    def __init__(self, db_url: str, instance: Path, env: dict[str, str] | None = None):
         self.db_url = db_url
+        self.env = env or {}
         self.port = _free_port()
         self.instance = instance
         self.process: subprocess.Popen[bytes] | None = None
@@ -63,7 +64,12 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = {**os.environ, "PETASINYAL_SECRET_KEY": "test-secret"}
+        env = {
+            **os.environ,
+            "PETASINYAL_SECRET_KEY": "test-secret",
+            "PETASINYAL_INSTANCE": str(self.instance),
+            **self.env,
+        }
         self.process = subprocess.Popen(
             [
                 sys.executable,
