@@ -93,8 +93,31 @@ def upgrade() -> None:
             sa.Column("session_version", sa.Integer(), nullable=False, server_default="0")
         )
 
+    # The audit log is append-only in the database itself, not only in the application.
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION audit_log_frozen() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit log entries cannot be changed or deleted'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_log_frozen BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_frozen()"
+        )
+    else:
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'audit log entries cannot be changed or deleted'); END"
+            )
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_log_frozen ON audit_log")
+        op.execute("DROP FUNCTION audit_log_frozen()")
+    else:
+        op.execute("DROP TRIGGER audit_log_no_update")
+        op.execute("DROP TRIGGER audit_log_no_delete")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("session_version")
         batch_op.drop_column("timezone")
