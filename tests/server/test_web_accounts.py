@@ -154,7 +154,7 @@ def test_admins_create_users_and_enrolment_codes_that_phones_redeem(
     bad = post_form(
         client,
         "/users",
-        {"username": "pt", "role": "provider", "password": "rahasia-789", "operators": ""},
+        {"username": "penyedia", "role": "provider", "password": "rahasia-789", "operators": ""},
         "/users",
     )
     assert "a provider needs at least one operator" in bad.get_data(as_text=True)
