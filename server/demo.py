@@ -79,20 +79,20 @@ def _serve(app: Any, host: str, port: int) -> BaseWSGIServer:
     return server
 
 
-def _upload_survey(base: str, code: str, frame: Any) -> list[str]:
-    """Enrol a phone with ``code`` and send the survey in batches, as the app does."""
+def _upload_survey(base: str, phone: str, code: str, frame: Any) -> list[str]:
+    """Enrol ``phone`` with ``code`` and send its readings in batches, as the app does."""
     from server.cli import _records
 
     http = requests.Session()
     answer = http.post(
-        f"{base}/api/v1/devices/enroll", json={"code": code, "name": "HP petugas demo"}, timeout=30
+        f"{base}/api/v1/devices/enroll", json={"code": code, "name": phone}, timeout=30
     )
     answer.raise_for_status()
     http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
     records = [{k: v for k, v in r.items() if v is not None} for r in _records(frame)]
     uploads = []
     for start in range(0, len(records), BATCH):
-        batch_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"petasinyal-demo:{start}"))
+        batch_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"petasinyal-demo:{phone}:{start}"))
         body = {"batch_id": batch_id, "measurements": records[start : start + BATCH]}
         answer = http.post(f"{base}/api/v1/uploads", json=body, timeout=120)
         answer.raise_for_status()
@@ -150,14 +150,22 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
         create_campaign(
             "admin:admin", "Survei Agam 2026", regions, reached, None, [ids["petugas"]], None, None
         )
-        code, _expires = issue_enrol_code("petugas", 30, actor="admin:admin")
+        # one phone per SIM in each survey car, as in the simulation
+        phones = {
+            phone: issue_enrol_code("petugas", 30, actor="admin:admin")[0]
+            for phone in sorted(frame["device_id"].unique())
+        }
     clock = time.perf_counter()
     requests_log = logging.getLogger("werkzeug")
     requests_log.setLevel(logging.WARNING)  # the demo's own requests would drown the summary
-    uploads = _upload_survey(base, code, frame)
+    uploads = [
+        upload_id
+        for phone, code in phones.items()
+        for upload_id in _upload_survey(base, phone, code, frame[frame["device_id"] == phone])
+    ]
     print(
-        f"Uploaded {len(frame)} readings in {len(uploads)} batches through {base}/api/v1/ "
-        f"({time.perf_counter() - clock:.1f} s)"
+        f"Uploaded {len(frame)} readings from {len(phones)} phones in {len(uploads)} batches "
+        f"through {base}/api/v1/ ({time.perf_counter() - clock:.1f} s)"
     )
     with app.app_context():
         for upload_id in uploads[:-1]:

@@ -10,13 +10,13 @@ from typing import Any
 
 from analysis.schema import METRIC_FIELDS, NUMERIC_RANGES
 
-__all__ = ["FLAGS", "CampaignArea", "FlagRules", "PreviousFix", "compute_flags"]
+__all__ = ["FLAGS", "CampaignArea", "Fix", "FlagRules", "PreviousFix", "compute_flags", "fix_key"]
 
 FLAGS = {
     "poor_accuracy": "GPS accuracy worse than the threshold",
     "mock_location": "the phone reported a mock (fake) location",
     "impossible_jump": "the position jumped faster than possible since the previous reading",
-    "duplicate_fix": "same device, same time and place as another reading",
+    "duplicate_fix": "same device, network, time and place as another reading",
     "outside_region": "outside the configured region",
     "outside_campaign": "outside the officer's campaign areas or dates",
     "clock_ahead": "observed after the server received it (phone clock ahead)",
@@ -41,6 +41,21 @@ class PreviousFix:
     lon: float
 
 
+Fix = tuple[datetime, float, float, str | None, str | None, str]
+
+
+def fix_key(reading: Any) -> Fix:
+    """What makes two readings of one device the same reading: time, place and network."""
+    return (
+        reading["observed_at"],
+        reading["lat"],
+        reading["lon"],
+        reading.get("mcc"),
+        reading.get("mnc"),
+        reading["tech"],
+    )
+
+
 def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine) in metres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -57,10 +72,14 @@ def compute_flags(
     rules: FlagRules,
     received_at: datetime,
     previous: PreviousFix | None,
-    stored_fixes: set[tuple[datetime, float, float]],
+    stored_fixes: set[Fix],
 ) -> list[list[str]]:
     """Flags for each clean record (same order); ``previous`` is the device's last stored
-    reading before this batch, ``stored_fixes`` its stored (time, lat, lon) in this window."""
+    reading before this batch, ``stored_fixes`` its stored fixes in this window.
+
+    A dual-SIM phone reads both networks at the same moment and place: only a second reading
+    of the same network (and technology) there and then is a duplicate.
+    """
     flags: list[list[str]] = [[] for _ in records]
     order = sorted(range(len(records)), key=lambda i: records[i]["observed_at"])
     last = previous
@@ -71,7 +90,7 @@ def compute_flags(
             out.append("poor_accuracy")
         if rec.get("mock_location"):
             out.append("mock_location")
-        fix = (rec["observed_at"], rec["lat"], rec["lon"])
+        fix = fix_key(rec)
         if fix in seen:
             out.append("duplicate_fix")
         seen.add(fix)

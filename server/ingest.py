@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from analysis.schema import FIELDS, check
 from server.errors import ApiError
-from server.flags import CampaignArea, FlagRules, PreviousFix, compute_flags
+from server.flags import CampaignArea, FlagRules, PreviousFix, compute_flags, fix_key
 from server.models import (
     Campaign,
     Device,
@@ -270,10 +270,11 @@ def _flags(
         .limit(1)
     ).first()
     previous = PreviousFix(*previous_row) if previous_row else None
+    columns = ("observed_at", "lat", "lon", "mcc", "mnc", "tech")
     stored = {
-        (t, lat, lon)
-        for t, lat, lon in session.execute(
-            select(Measurement.observed_at, Measurement.lat, Measurement.lon).where(
+        fix_key(dict(zip(columns, row, strict=True)))
+        for row in session.execute(
+            select(*(getattr(Measurement, c) for c in columns)).where(
                 and_(
                     Measurement.source_device_id == device_id,
                     Measurement.observed_at >= first - timedelta(seconds=1),

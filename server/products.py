@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ __all__ = [
     "DOWNLOADS",
     "blankspot_rows",
     "latest_products",
+    "product_archive",
     "product_files",
     "read_report",
+    "safe_file",
     "village_rows",
     "visible_results",
 ]
@@ -115,7 +118,27 @@ def latest_products(operators: tuple[str, ...] | None) -> list[dict[str, Any]]:
 
 
 def safe_file(job_id: int, product: str, name: str) -> Path | None:
-    """The file ``name`` of a product, or ``None`` if it is not one of its files."""
-    if name not in product_files(job_id, product):
+    """The file ``name`` (may be in a subfolder, e.g. the web map's ``lib/``) of a product,
+    or ``None`` if there is no such file inside the product's folder."""
+    folder = job_folder(job_id, product).resolve()
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
         return None
-    return job_folder(job_id, product) / name
+    return path
+
+
+def product_archive(job_id: int, product: str) -> Path | None:
+    """Every file of a product in one ZIP (made once; products never change), so that the
+    web map keeps working offline with its ``lib/`` folder."""
+    folder = job_folder(job_id, product)
+    if not folder.is_dir():
+        return None
+    archive = job_folder(job_id) / f"{product}.zip"
+    if not archive.exists():
+        part = archive.with_suffix(".zip.part")
+        with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    zipped.write(path, f"{product}/{path.relative_to(folder)}")
+        part.replace(archive)
+    return archive

@@ -12,7 +12,13 @@ from server.api.auth import token_required
 from server.audit import record
 from server.db import session_scope
 from server.models import Job
-from server.products import latest_products, product_files, safe_file, visible_results
+from server.products import (
+    latest_products,
+    product_archive,
+    product_files,
+    safe_file,
+    visible_results,
+)
 
 
 def _scope() -> tuple[str, ...] | None:
@@ -39,6 +45,7 @@ def list_products() -> dict[str, Any]:
                 "readings": product["readings"],
                 "blankspots": product["blankspots"],
                 "villages": product["villages"],
+                "archive": url_for("api.product_zip", job_id=job_id, product=name, _external=True),
                 "files": {
                     f: url_for(
                         "api.product_file", job_id=job_id, product=name, name=f, _external=True
@@ -50,26 +57,35 @@ def list_products() -> dict[str, Any]:
     return {"products": items}
 
 
-@api.get("/products/<int:job_id>/<product>/<name>")
-@token_required
-def product_file(job_id: int, product: str, name: str) -> Response:
-    """One file of a product (GeoTIFF, GeoJSON, KMZ, CSV, map)."""
+def _allowed(job_id: int, product: str, what: str) -> None:
+    """404 unless the token may see ``product`` of a finished job; the download is audited."""
     with session_scope() as session:
         job = session.get(Job, job_id)
         if job is None or job.state != "done":
             abort(404)
-        allowed = {r.get("product") for r in visible_results(job, _scope())}
-        if product not in allowed:
+        if product not in {r.get("product") for r in visible_results(job, _scope())}:
             abort(404)
-        path = safe_file(job_id, product, name)
-        if path is None:
-            abort(404)
-        record(
-            session,
-            f"token:{g.api_user.username}",
-            "download",
-            f"job:{job_id}/{product}/{name}",
-            None,
-            None,
-        )
-    return send_file(path, as_attachment=True, download_name=name, max_age=0)
+        actor = f"token:{g.api_user.username}"
+        record(session, actor, "download", f"job:{job_id}/{what}", None, None)
+
+
+@api.get("/products/<int:job_id>/<product>/<path:name>")
+@token_required
+def product_file(job_id: int, product: str, name: str) -> Response:
+    """One file of a product (GeoTIFF, GeoJSON, KMZ, CSV, map)."""
+    _allowed(job_id, product, f"{product}/{name}")
+    path = safe_file(job_id, product, name)
+    if path is None:
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=path.name, max_age=0)
+
+
+@api.get("/products/<int:job_id>/<product>.zip")
+@token_required
+def product_zip(job_id: int, product: str) -> Response:
+    """Every file of a product in one ZIP (the web map works offline from it)."""
+    _allowed(job_id, product, f"{product}.zip")
+    path = product_archive(job_id, product)
+    if path is None:
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=f"{product}.zip", max_age=0)

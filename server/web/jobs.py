@@ -32,6 +32,7 @@ from server.jobs import create_job
 from server.models import Campaign, Job, Measurement
 from server.products import (
     blankspot_rows,
+    product_archive,
     product_files,
     read_report,
     safe_file,
@@ -172,7 +173,7 @@ def status(job_id: int) -> dict[str, Any]:
     return {"state": job.state, "progress": job.progress, "message": job.message}
 
 
-@bp.get("/jobs/<int:job_id>/files/<product>/<name>")
+@bp.get("/jobs/<int:job_id>/files/<product>/<path:name>")
 @roles_required("admin", "officer", "provider")
 def download(job_id: int, product: str, name: str) -> Response:
     """One file of a product (downloads are recorded in the audit log)."""
@@ -187,4 +188,19 @@ def download(job_id: int, product: str, name: str) -> Response:
         with session_scope() as db:
             record(db, current_user.actor, "download", f"job:{job_id}/{product}/{name}", None, None)
     g.product_file = True  # the folium map runs its own inline scripts
-    return send_file(path, as_attachment=not inline, download_name=name, max_age=0)
+    return send_file(path, as_attachment=not inline, download_name=path.name, max_age=0)
+
+
+@bp.get("/jobs/<int:job_id>/archive/<product>.zip")
+@roles_required("admin", "officer", "provider")
+def archive(job_id: int, product: str) -> Response:
+    """Every file of a product in one ZIP (the web map works offline from it)."""
+    _job, results = _visible_job(job_id)
+    if product not in {r.get("product") for r in results}:
+        abort(404)
+    path = product_archive(job_id, product)
+    if path is None:
+        abort(404)
+    with session_scope() as db:
+        record(db, current_user.actor, "download", f"job:{job_id}/{product}.zip", None, None)
+    return send_file(path, as_attachment=True, download_name=f"{product}.zip", max_age=0)

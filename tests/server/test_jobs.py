@@ -4,6 +4,8 @@ crash, failed with a reason, and never left "running"."""
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +21,7 @@ from server.db import session_scope
 from server.jobs import claim_job, create_job, recover_stale_jobs, run_job
 from server.migrate import upgrade
 from server.models import AuditEntry, Job, utcnow
-from server.review import approved_frame, review_upload
+from server.review import approved_frame, approved_uploads, review_upload
 from tests.server.live import ServerProcess, wait_until
 from tests.server.web import csrf_token, login, make_cast, recent_survey, send_survey
 
@@ -98,7 +100,10 @@ def test_a_job_keeps_the_exact_readings_it_used(built: dict[str, Any]) -> None:
         job.inputs["reading_ids_sha256"]
         == hashlib.sha256("\n".join(sorted(used["id"])).encode()).hexdigest()
     )
-    assert job.inputs["uploads"] == sorted(built["uploads"][:-1])  # the unreviewed one is left out
+    with app.app_context():
+        assert job.inputs["uploads"] == approved_uploads(["510-10", "510-11"])
+    assert built["uploads"][-1] not in job.inputs["uploads"]  # not reviewed: left out
+    assert set(job.inputs["uploads"]) < set(built["uploads"])
     assert [r["product"] for r in job.results] == ["510-10-LTE", "510-11-LTE"]
 
 
@@ -157,13 +162,19 @@ def test_products_api_with_a_revocable_token(built: dict[str, Any]) -> None:
     token = re.search(r'id="new-token">([^<]+)<', page).group(1)
     api = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
-    listing = api.get("/api/v1/products", headers=headers).json["products"]
+    answer = api.get("/api/v1/products", headers=headers)
+    assert answer.status_code == 200, answer.json
+    listing = answer.json["products"]
     assert [p["product"] for p in listing] == ["510-10-LTE"]
     assert listing[0]["job_id"] == job_id and "classes_wgs84.tif" in listing[0]["files"]
     status, tif = fetch(
         api, f"/api/v1/products/{job_id}/510-10-LTE/classes_wgs84.tif", headers=headers
     )
     assert status == 200 and tif[:4] == b"II*\x00"
+    status, archive = fetch(api, listing[0]["archive"].split("localhost", 1)[1], headers=headers)
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        names = zipped.namelist()
+    assert "510-10-LTE/map.html" in names and "510-10-LTE/lib/leaflet/leaflet.js" in names
     other = api.get(f"/api/v1/products/{job_id}/510-11-LTE/classes_wgs84.tif", headers=headers)
     assert other.status_code == 404 and other.json["code"] == 404
     token_id = re.findall(r"/tokens/(\d+)/revoke", tsel.get("/tokens").get_data(as_text=True))[0]
@@ -216,7 +227,8 @@ def test_a_job_interrupted_by_a_crash_is_resumed_after_restart(
     ids = make_cast(app)
     uploads = send_survey(app, client, "ani", recent_survey(2_000), batch=2_000)
     with app.app_context():
-        review_upload(uploads[0], "approved", "admin:admin")
+        for upload_id in uploads:
+            review_upload(upload_id, "approved", "admin:admin")
         job_id = create_job(
             "admin:admin", ids["admin"], ["510-10"], "LTE", {"kind": "all"}, spacing=20.0
         )

@@ -55,17 +55,19 @@ def post_form(client: FlaskClient, path: str, data: dict[str, Any], page: str = 
 def send_survey(
     app: Flask, client: FlaskClient, officer: str, frame: Any, batch: int = 2_000
 ) -> list[str]:
-    """Enrol a device of ``officer`` and upload ``frame`` in batches; the upload ids."""
+    """Enrol a device of ``officer`` for each phone of ``frame`` and upload its readings in
+    batches; the upload ids, in order."""
     from server.cli import _records
 
-    token = enrol(app, client, officer, http=False)
-    records = [{k: v for k, v in r.items() if v is not None} for r in _records(frame)]
     uploads = []
-    for start in range(0, len(records), batch):
-        body = {"batch_id": str(uuid.uuid4()), "measurements": records[start : start + batch]}
-        answer = client.post("/api/v1/uploads", json=body, headers=auth(token))
-        assert answer.status_code in (200, 201), answer.json
-        uploads.append(answer.json["upload_id"])
+    for _phone, readings in frame.groupby("device_id", sort=True):
+        token = enrol(app, client, officer, http=False)
+        records = [{k: v for k, v in r.items() if v is not None} for r in _records(readings)]
+        for start in range(0, len(records), batch):
+            body = {"batch_id": str(uuid.uuid4()), "measurements": records[start : start + batch]}
+            answer = client.post("/api/v1/uploads", json=body, headers=auth(token))
+            assert answer.status_code in (200, 201), answer.json
+            uploads.append(answer.json["upload_id"])
     return uploads
 
 
