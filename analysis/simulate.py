@@ -184,12 +184,7 @@ def _positions(cfg: SurveyConfig, rng: np.random.Generator, count: int) -> pd.Da
     drive = _drive(rng, n_drive)
     walk = _walks(rng, n_walk)
     stop = _stops(rng, n_stop)
-    pos = pd.concat([drive, walk, stop], ignore_index=True)
-    start = pd.Timestamp(cfg.start)
-    day = rng.integers(0, cfg.days, len(pos))
-    seconds = pos["t"].to_numpy()
-    pos["observed_at"] = start + pd.to_timedelta(day, unit="D") + pd.to_timedelta(seconds, "s")
-    pos["device_id"] = np.array(cfg.devices)[rng.integers(0, len(cfg.devices), len(pos))]
+    pos = _schedule(cfg, pd.concat([drive, walk, stop], ignore_index=True))
     pos["accuracy_m"] = np.round(rng.gamma(2.0, 3.0, len(pos)) + 2.0, 1)
     jitter = rng.normal(0.0, 1.0, (len(pos), 2)) * pos["accuracy_m"].to_numpy()[:, None] / 3
     pos["lat"] = np.round(pos["lat"] + jitter[:, 0] / _M_PER_DEG, 6)
@@ -198,10 +193,35 @@ def _positions(cfg: SurveyConfig, rng: np.random.Generator, count: int) -> pd.Da
     return pos
 
 
+def _schedule(cfg: SurveyConfig, pos: pd.DataFrame) -> pd.DataFrame:
+    """Give each track (a road, a town's walk, a stop) to one phone and one day, one track
+    after another, with time to travel between them at 40 km/h: each phone's trace is then
+    one a real officer could have made (no jumps, no two places at once)."""
+    start = pd.Timestamp(cfg.start)
+    observed = np.empty(len(pos), dtype="datetime64[ns]")
+    device = np.empty(len(pos), dtype=object)
+    clocks: dict[tuple[int, int], tuple[float, float, float]] = {}
+    for number, (_track, rows) in enumerate(pos.groupby("track", sort=True)):
+        phone, day = number % len(cfg.devices), (number // len(cfg.devices)) % cfg.days
+        t = rows["t"].to_numpy() - rows["t"].min()
+        first_lat, first_lon = rows["lat"].iloc[0], rows["lon"].iloc[0]
+        clock, lat, lon = clocks.get((phone, day), (0.0, first_lat, first_lon))
+        north, east = (first_lat - lat) * _M_PER_DEG, (first_lon - lon) * _M_PER_DEG
+        begin = clock + (np.hypot(north, east) / 11.0 + 60.0 if (phone, day) in clocks else 0.0)
+        index = rows.index.to_numpy()
+        offset = pd.Timedelta(days=day) + pd.to_timedelta(begin + t, "s")
+        observed[index] = (start + offset).tz_convert(None).to_numpy()
+        device[index] = cfg.devices[phone]
+        clocks[(phone, day)] = (begin + t[-1], rows["lat"].iloc[-1], rows["lon"].iloc[-1])
+    pos["observed_at"] = pd.DatetimeIndex(observed).tz_localize("UTC")
+    pos["device_id"] = device
+    return pos.drop(columns="track")
+
+
 def _drive(rng: np.random.Generator, count: int) -> pd.DataFrame:
-    """Points every ~2 s along winding roads between towns, at 30-60 km/h."""
+    """Points along winding roads between towns, driven at 30-60 km/h."""
     per_road = np.diff(np.linspace(0, count, len(_ROADS) + 1).astype(int))
-    parts = []
+    parts: list[pd.DataFrame] = []
     clock = 0.0
     for (a, b), n in zip(_ROADS, per_road, strict=True):
         lat_a, lon_a = TOWNS[a]
@@ -215,6 +235,10 @@ def _drive(rng: np.random.Generator, count: int) -> pd.DataFrame:
         lat = lat_a + s * (lat_b - lat_a) + wiggle * normal[1]
         lon = lon_a + s * (lon_b - lon_a) + wiggle * normal[0]
         speed = rng.uniform(30, 60, n) / 3.6
+        # time follows the distance driven, so the car never jumps between readings
+        metres = np.hypot(np.diff(lat), np.diff(lon) * np.cos(np.radians(lat[1:]))) * _M_PER_DEG
+        steps = np.cumsum(np.maximum(metres / speed[1:], 1.0))
+        t = clock + np.concatenate([[0.0], steps])[:n]
         parts.append(
             pd.DataFrame(
                 {
@@ -222,11 +246,12 @@ def _drive(rng: np.random.Generator, count: int) -> pd.DataFrame:
                     "lon": lon,
                     "speed_mps": speed,
                     "mode": "vehicle",
-                    "t": clock + 2.0 * np.arange(n),
+                    "t": t,
+                    "track": f"road-{len(parts):02d}",
                 }
             )
         )
-        clock += 2.0 * n + 600.0
+        clock = (t[-1] if n else clock) + 600.0
     return pd.concat(parts, ignore_index=True)
 
 
@@ -249,6 +274,7 @@ def _walks(rng: np.random.Generator, count: int) -> pd.DataFrame:
             "speed_mps": rng.uniform(0.8, 1.6, count),
             "mode": "walking",
             "t": 30_000.0 + 5.0 * np.arange(count),
+            "track": [f"walk-{h:02d}" for h in home],
         }
     )
 
@@ -266,6 +292,7 @@ def _stops(rng: np.random.Generator, count: int) -> pd.DataFrame:
             "speed_mps": 0.0,
             "mode": "stationary",
             "t": 20_000.0 + 10.0 * np.arange(count),
+            "track": [f"stop-{w:05d}" for w in which],
         }
     )
 

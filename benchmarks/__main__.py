@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import accuracy, import_speed, ingest_speed, kriging_speed, province_scale
+from benchmarks import (
+    accuracy,
+    import_speed,
+    ingest_speed,
+    kriging_speed,
+    page_speed,
+    province_scale,
+)
 from benchmarks._common import machine
 
 ALL = {
@@ -13,6 +20,7 @@ ALL = {
     "kriging": kriging_speed,
     "province": province_scale,
     "ingest": ingest_speed,
+    "pages": page_speed,
 }
 
 

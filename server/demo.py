@@ -102,6 +102,7 @@ def _upload_survey(base: str, phone: str, code: str, frame: Any) -> list[str]:
 
 def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = True) -> str:
     """Build the demo under ``out`` and, with ``serve``, keep the server running; its URL."""
+    from analysis.io_csv import write_csv
     from analysis.simulate import SurveyConfig, simulate_survey
     from analysis.summary import summarise
     from server import create_app
@@ -121,7 +122,8 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
     boundaries, village_list, described = _villages(out)
     start = (datetime.now(UTC) - timedelta(days=6)).strftime("%Y-%m-%dT01:00:00Z")
     frame = simulate_survey(SurveyConfig(points=points, start=start))
-    print(f"Simulated survey around Bukittinggi and Agam: {len(frame)} readings")
+    survey = write_csv(frame, out / "survey.csv")  # for the phone app's replay, too
+    print(f"Simulated survey around Bukittinggi and Agam: {len(frame)} readings -> {survey}")
     print(summarise(frame).to_string(index=False))
     print(f"Villages: {described}")
 

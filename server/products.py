@@ -71,14 +71,16 @@ def read_report(job_id: int, product: str) -> dict[str, Any]:
 
 
 def village_rows(job_id: int, product: str, limit: int = 300) -> tuple[list[dict[str, str]], int]:
-    """Villages with the worst verdicts first (at most ``limit``), and how many there are."""
+    """Villages with a verdict, the worst first (at most ``limit``), and how many villages
+    have too little data for one (they are in the CSV, not on the page)."""
     path = job_folder(job_id, product) / "villages.csv"
     if not path.exists():
         return [], 0
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
-    rows.sort(key=lambda r: (VERDICT_ORDER.get(r["verdict"], 9), r["kode"]))
-    return rows[:limit], len(rows)
+    judged = [r for r in rows if r["verdict"] != "insufficient data"]
+    judged.sort(key=lambda r: (VERDICT_ORDER.get(r["verdict"], 9), r["kode"]))
+    return judged[:limit], len(rows) - len(judged)
 
 
 def blankspot_rows(job_id: int, product: str, limit: int = 100) -> list[dict[str, Any]]:

@@ -150,7 +150,7 @@ def show(job_id: int) -> str:
             products.append({"result": result})
             continue
         name = result["product"]
-        villages, village_total = village_rows(job_id, name)
+        villages, village_rest = village_rows(job_id, name)
         products.append(
             {
                 "result": result,
@@ -158,7 +158,7 @@ def show(job_id: int) -> str:
                 "report": read_report(job_id, name),
                 "blankspots": blankspot_rows(job_id, name),
                 "villages": villages,
-                "village_total": village_total,
+                "village_rest": village_rest,
             }
         )
     operators = operators_visible(job.operators)

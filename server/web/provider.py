@@ -30,13 +30,13 @@ def portal() -> str:
     scope = current_user.operators if current_user.role == "provider" else None
     products: list[dict[str, Any]] = []
     for product in latest_products(scope):
-        villages, total = village_rows(product["job_id"], product["product"], limit=50)
+        villages, rest = village_rows(product["job_id"], product["product"], limit=50)
         products.append(
             {
                 **product,
                 "files": product_files(product["job_id"], product["product"]),
                 "village_list": villages,
-                "village_total": total,
+                "village_rest": rest,
             }
         )
     return render_template("provider/portal.html", products=products, scope=scope)
