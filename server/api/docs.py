@@ -98,17 +98,25 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "PetaSinyal API",
             "version": "1",
-            "description": "Sync API for the PetaSinyal survey app. Every error answers "
-            "{code, message, details}.",
+            "description": "Sync API for the PetaSinyal survey app, and the products "
+            "(maps, tables) for providers' scripts. Every error answers {code, message, details}.",
         },
         "servers": [{"url": "/"}],
         "components": {
-            "securitySchemes": {"deviceToken": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "deviceToken": {"type": "http", "scheme": "bearer"},
+                "apiToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "made on the page /tokens by a provider or an admin",
+                },
+            },
             "schemas": {
                 "Error": _ERROR,
                 "Measurement": _measurement_schema(),
                 "UploadSummary": _UPLOAD_SUMMARY,
                 "UploadAnswer": _upload_answer(),
+                "Product": _PRODUCT,
             },
         },
         "paths": {
@@ -221,8 +229,93 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/products": {
+                "get": {
+                    "summary": "The newest product of each operator and technology this token "
+                    "may see (providers: their own operators only), with a link to each file.",
+                    "security": [{"apiToken": []}],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["products"],
+                                "properties": {
+                                    "products": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Product"},
+                                    }
+                                },
+                            },
+                            "the products",
+                        ),
+                        **_errors(401, 403),
+                    },
+                }
+            },
+            "/api/v1/products/{job_id}/{product}/{name}": {
+                "get": {
+                    "summary": "One file of a product: GeoTIFF, GeoJSON, KMZ, CSV (with its "
+                    ".json metadata), the web map or report.json.",
+                    "security": [{"apiToken": []}],
+                    "parameters": [
+                        *_PRODUCT_PARAMETERS,
+                        {
+                            "name": "name",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "the file (Content-Disposition: attachment)"},
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
+            "/api/v1/products/{job_id}/{product}.zip": {
+                "get": {
+                    "summary": "Every file of a product in one ZIP (the web map works offline "
+                    "from it).",
+                    "security": [{"apiToken": []}],
+                    "parameters": _PRODUCT_PARAMETERS,
+                    "responses": {
+                        "200": {"description": "application/zip"},
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
         },
     }
+
+
+_PRODUCT_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+    {
+        "name": "product",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "examples": ["510-10-LTE"]},
+    },
+]
+_PRODUCT = {
+    "type": "object",
+    "required": ["job_id", "product", "operator", "tech", "finished_at", "files", "archive"],
+    "properties": {
+        "job_id": {"type": "integer"},
+        "product": {"type": "string", "description": "MCC-MNC-technology"},
+        "operator": {"type": "string"},
+        "tech": {"type": "string"},
+        "area": {"type": "string"},
+        "finished_at": {"type": "string", "format": "date-time"},
+        "method": {"type": "string"},
+        "rmse_db": {"type": "number", "description": "cross-validated error of the map"},
+        "readings": {"type": "integer"},
+        "blankspots": {"type": "object"},
+        "villages": {"type": ["object", "null"], "description": "villages per verdict"},
+        "archive": {"type": "string", "format": "uri"},
+        "files": {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}},
+    },
+}
 
 
 def _upload_answer() -> dict[str, Any]:

@@ -11,12 +11,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from server import create_app
+from server.api.docs import openapi_document
 from server.db import session_scope
 from server.jobs import claim_job, create_job, recover_stale_jobs, run_job
 from server.migrate import upgrade
@@ -165,6 +167,11 @@ def test_products_api_with_a_revocable_token(built: dict[str, Any]) -> None:
     answer = api.get("/api/v1/products", headers=headers)
     assert answer.status_code == 200, answer.json
     listing = answer.json["products"]
+    document = openapi_document()
+    schema = document["paths"]["/api/v1/products"]["get"]["responses"]["200"]["content"]
+    jsonschema.validate(
+        answer.json, {**schema["application/json"]["schema"], "components": document["components"]}
+    )
     assert [p["product"] for p in listing] == ["510-10-LTE"]
     assert listing[0]["job_id"] == job_id and "classes_wgs84.tif" in listing[0]["files"]
     status, tif = fetch(

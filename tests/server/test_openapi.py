@@ -156,3 +156,16 @@ def test_generated_uploads_never_break_the_contract(
     answer = client.post("/api/v1/uploads", json=body, headers=auth(token))
     assert answer.status_code < 500
     check_answer(document, "/api/v1/uploads", "post", answer)
+
+
+def test_every_api_route_is_documented(app: Flask) -> None:
+    import re
+
+    documented = set(openapi_document()["paths"])
+    served = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        and rule.endpoint not in ("api.openapi_json", "api.docs_page")
+    }
+    assert served == documented
