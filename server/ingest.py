@@ -25,6 +25,7 @@ from server.models import (
     Campaign,
     Device,
     Measurement,
+    Network,
     Upload,
     UploadVillage,
     campaign_officers,
@@ -188,7 +189,9 @@ def store_batch(
     for record, code in zip(records, codes, strict=True):
         record["village_code"] = code
     inserted = _insert_readings(session, records, flags, upload.id, device.id, now)
-    _count_villages(session, upload.id, [r for r in records if r["id"] in inserted])
+    stored = [r for r in records if r["id"] in inserted]
+    _count_villages(session, upload.id, stored)
+    _note_networks(session, stored)
     for clean, found in zip(records, flags, strict=True):
         if clean["id"] in inserted:
             result.accepted.append(clean["id"])
@@ -229,6 +232,16 @@ def _count_villages(session: Session, upload_id: str, stored: list[dict[str, Any
         },
     )
     session.execute(statement)
+
+
+def _note_networks(session: Session, stored: list[dict[str, Any]]) -> None:
+    """Remember the operators of the newly stored readings (for the job form)."""
+    pairs = {(r["mcc"], r["mnc"]) for r in stored if r.get("mcc") and r.get("mnc")}
+    if pairs:
+        statement = _insert(session)(Network).values(
+            [{"mcc": mcc, "mnc": mnc} for mcc, mnc in sorted(pairs)]
+        )
+        session.execute(statement.on_conflict_do_nothing(index_elements=["mcc", "mnc"]))
 
 
 def _upload(session: Session, device: Device, batch_id: str, now: datetime) -> Upload:

@@ -34,6 +34,7 @@ __all__ = [
     "EnrolCode",
     "Job",
     "Measurement",
+    "Network",
     "Upload",
     "UploadVillage",
     "User",
@@ -164,6 +165,16 @@ class UploadVillage(Base):
     village_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     readings: Mapped[int] = mapped_column(Integer, default=0)
     no_service: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Network(Base):
+    """An operator (MCC-MNC) seen in the readings, noted at ingest: the job form lists these
+    without scanning every reading."""
+
+    __tablename__ = "networks"
+
+    mcc: Mapped[str] = mapped_column(String(3), primary_key=True)
+    mnc: Mapped[str] = mapped_column(String(3), primary_key=True)
 
 
 class Measurement(Base):

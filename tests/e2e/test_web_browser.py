@@ -152,6 +152,17 @@ def test_admin_reviews_builds_maps_and_downloads(site: dict[str, Any], tmp_path:
         page.goto(f"{base}/campaigns/new")
         page.wait_for_selector("#draw-map[data-ready]")
         _shot(page, "campaign-new")
+        page.fill("input[name=name]", "Survei Matur")
+        box = page.locator("#draw-map").bounding_box()
+        for fx, fy in ((0.45, 0.4), (0.6, 0.4), (0.6, 0.6), (0.45, 0.6)):
+            page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.click("#finish-area")
+        assert '"type":"Polygon"' in page.input_value("textarea[name=area]")
+        page.click("form.card button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1").inner_text() == "Survei Matur"
+        assert "desa disurvei" in page.locator(".stats").inner_text()
+        _shot(page, "campaign")
         page.goto(f"{base}/users")
         _shot(page, "users")
     assert problems == []

@@ -61,6 +61,17 @@ def upgrade() -> None:
         batch_op.create_index("ix_jobs_state", ["state"], unique=False)
 
     op.create_table(
+        "networks",
+        sa.Column("mcc", sa.String(length=3), nullable=False),
+        sa.Column("mnc", sa.String(length=3), nullable=False),
+        sa.PrimaryKeyConstraint("mcc", "mnc"),
+    )
+    # the networks of readings stored before this migration
+    op.execute(
+        "INSERT INTO networks (mcc, mnc) SELECT DISTINCT mcc, mnc FROM measurements "
+        "WHERE mcc IS NOT NULL AND mnc IS NOT NULL"
+    )
+    op.create_table(
         "upload_villages",
         sa.Column("upload_id", sa.String(length=36), nullable=False),
         sa.Column("village_code", sa.String(length=32), nullable=False),
@@ -133,6 +144,7 @@ def downgrade() -> None:
         batch_op.drop_column("village_code")
 
     op.drop_table("upload_villages")
+    op.drop_table("networks")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_state")
         batch_op.drop_index(batch_op.f("ix_jobs_created_at"))
