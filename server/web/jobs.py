@@ -6,7 +6,6 @@ answers 404, as if it did not exist.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import (
@@ -23,7 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from server.audit import record
@@ -42,6 +41,7 @@ from server.products import (
 from server.regions import current_regions
 from server.web.access import operators_visible, roles_required
 from server.web.forms import JobForm, options
+from server.web.listing import page_of
 
 __all__ = ["bp", "job_form"]
 
@@ -88,17 +88,12 @@ def _visible_job(job_id: int) -> tuple[Job, list[dict[str, Any]]]:
 @roles_required("admin", "officer")
 def index() -> str:
     """All heatmap jobs, newest first; admins start new ones here."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    size = int(current_app.config["PAGE_SIZE"])
     with session_scope() as db:
-        total = db.scalar(select(func.count(Job.id))) or 0
-        jobs = db.scalars(
-            select(Job).order_by(Job.id.desc()).limit(size).offset((page - 1) * size)
-        ).all()
+        listing = page_of(db, select(Job).order_by(Job.id.desc()))
         db.expunge_all()
     form = job_form() if current_user.role == "admin" else None
     return render_template(
-        "jobs/index.html", jobs=jobs, form=form, page=page, pages=max(1, math.ceil(total / size))
+        "jobs/index.html", jobs=listing.rows, form=form, page=listing.number, pages=listing.pages
     )
 
 

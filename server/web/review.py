@@ -6,16 +6,12 @@ paginated in the database.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -23,7 +19,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, exists, func, select
@@ -39,19 +34,13 @@ from server.review import REVIEW_STATES, review_upload, set_excluded
 from server.web.access import roles_required, safe_next
 from server.web.forms import ActionForm, ReviewForm
 from server.web.labels import state_label
+from server.web.listing import day_start, page_of
 
 __all__ = ["bp"]
 
 bp = Blueprint("review", __name__)
 
 READINGS_PER_PAGE = 100
-
-
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _queue_query(args: dict[str, str]) -> Select[Any]:
@@ -73,11 +62,9 @@ def _queue_query(args: dict[str, str]) -> Select[Any]:
                 UploadVillage.upload_id == Upload.id, UploadVillage.village_code.in_(codes)
             )
         )
-    zone = ZoneInfo(str(get_timezone()))
-    if first := _day(args.get("from")):
-        query = query.where(Upload.received_at >= datetime.combine(first, time(), zone))
-    if last := _day(args.get("to")):
-        end = datetime.combine(last + timedelta(days=1), time(), zone)
+    if first := day_start(args.get("from")):
+        query = query.where(Upload.received_at >= first)
+    if end := day_start(args.get("to"), 1):
         query = query.where(Upload.received_at < end)
     if args.get("flagged") == "yes":
         query = query.where(Upload.flagged > 0)
@@ -92,30 +79,27 @@ def queue() -> str:
     """Uploads to review, newest first, with filters and bulk actions."""
     args = {k: v for k, v in request.args.items() if v}
     args.setdefault("state", "received")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    size = int(current_app.config["PAGE_SIZE"])
     ids = _queue_query(args).subquery()
     with session_scope() as db:
-        total = db.scalar(select(func.count()).select_from(ids)) or 0
-        rows = db.execute(
+        listing = page_of(
+            db,
             select(Upload, Device.name, User.username)
             .join(Device, Device.id == Upload.device_id)
             .join(User, User.id == Device.officer_id)
             .where(Upload.id.in_(select(ids.c.id)))
-            .order_by(Upload.received_at.desc(), Upload.id)
-            .limit(size)
-            .offset((page - 1) * size)
-        ).all()
+            .order_by(Upload.received_at.desc(), Upload.id),
+            scalars=False,
+        )
         officers = db.execute(
             select(User.id, User.username).where(User.role == "officer").order_by(User.username)
         ).all()
         campaigns = db.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name)).all()
     return render_template(
         "review/queue.html",
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, math.ceil(total / size)),
+        rows=listing.rows,
+        total=listing.total,
+        page=listing.number,
+        pages=listing.pages,
         args=args,
         officers=officers,
         campaigns=campaigns,
@@ -144,7 +128,6 @@ def _own_upload(upload_id: str) -> tuple[Upload, str, str]:
 def upload(upload_id: str) -> str:
     """One upload: its readings on a map, the quality flags and the review actions."""
     item, device, officer = _own_upload(upload_id)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
     only_flagged = request.args.get("flagged") == "yes"
     query = select(Measurement).where(Measurement.upload_id == upload_id)
     if only_flagged:
@@ -160,12 +143,9 @@ def upload(upload_id: str) -> str:
                 Measurement.upload_id == upload_id, Measurement.excluded.is_(True)
             )
         )
-        shown = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        readings = db.scalars(
-            query.order_by(Measurement.observed_at, Measurement.id)
-            .limit(READINGS_PER_PAGE)
-            .offset((page - 1) * READINGS_PER_PAGE)
-        ).all()
+        readings = page_of(
+            db, query.order_by(Measurement.observed_at, Measurement.id), READINGS_PER_PAGE
+        )
     flag_counts: Counter[str] = Counter()
     for flags, count in flag_rows:
         for flag in flags.split(","):
@@ -175,12 +155,12 @@ def upload(upload_id: str) -> str:
         upload=item,
         device=device,
         officer=officer,
-        readings=readings,
+        readings=readings.rows,
         flag_counts=sorted(flag_counts.items(), key=lambda kv: -kv[1]),
         flag_help=FLAGS,
         excluded=excluded,
-        page=page,
-        pages=max(1, math.ceil(shown / READINGS_PER_PAGE)),
+        page=readings.number,
+        pages=readings.pages,
         only_flagged=only_flagged,
         form=ReviewForm(state=item.state if item.state in REVIEW_STATES else "approved"),
         action=ActionForm(),

@@ -163,3 +163,15 @@ def test_officers_see_only_their_uploads_and_cannot_review(app: Flask, client: F
     assert client.get(f"/uploads/{other}/readings.geojson").status_code == 404
     answer = post_form(client, f"/uploads/{own}/review", {"state": "approved"}, "/uploads")
     assert answer.status_code == 403 and _state(app, own) == "received"
+
+
+def test_the_queue_is_paginated_in_the_database(app: Flask, client: FlaskClient) -> None:
+    make_cast(app)
+    ids = [_upload(app, client, "ani", reading())[0] for _ in range(3)]
+    app.config["PAGE_SIZE"] = 2
+    login(client, "admin")
+    first = client.get("/uploads").get_data(as_text=True)
+    second = client.get("/uploads?page=2").get_data(as_text=True)
+    assert sum(i in first for i in ids) == 2 and sum(i in second for i in ids) == 1
+    assert "Halaman 1 dari 2" in first and "Halaman 2 dari 2" in second
+    assert "3 ditemukan" in first
