@@ -109,6 +109,40 @@ def test_a_job_keeps_the_exact_readings_it_used(built: dict[str, Any]) -> None:
     assert [r["product"] for r in job.results] == ["510-10-LTE", "510-11-LTE"]
 
 
+def test_a_job_for_a_campaign_reads_only_the_campaign_villages(built: dict[str, Any]) -> None:
+    from server.campaigns import create_campaign
+    from server.models import Measurement
+    from server.regions import current_regions
+
+    app, ids = built["app"], built["ids"]
+    with app.app_context():
+        codes = ["SIMULASI.104", "SIMULASI.105", "SIMULASI.108"]
+        campaign = create_campaign(
+            "admin:admin", "Tiga desa", current_regions(), codes, None, [], None, None
+        )
+        job_id = create_job(
+            "admin:admin",
+            ids["admin"],
+            ["510-10"],
+            "LTE",
+            {"kind": "campaign", "value": str(campaign), "label": "Tiga desa"},
+            spacing=100.0,
+        )
+        assert claim_job() == job_id and run_job(job_id) == "done"
+        used = approved_frame(["510-10"], codes)
+        with session_scope() as db:
+            villages = set(
+                db.scalars(
+                    select(Measurement.village_code).where(Measurement.id.in_(list(used["id"])))
+                )
+            )
+    job = _job(app, job_id)
+    assert job.inputs["area"] == "Tiga desa" and job.inputs["readings"] == len(used) > 0
+    assert villages <= set(codes)
+    assert job.results[0]["villages"] is not None
+    assert sum(job.results[0]["villages"].values()) == len(codes)  # verdicts for those only
+
+
 def test_the_job_page_shows_map_tables_and_downloads(built: dict[str, Any]) -> None:
     client, job_id = built["client"], built["job_id"]
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
