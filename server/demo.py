@@ -31,7 +31,7 @@ DEMO_USERS: tuple[tuple[str, str, str, list[str]], ...] = (
     ("xlaxiata", "xl-demo-123", "provider", ["510-11"]),
 )
 OPERATORS = ["510-10", "510-01", "510-11"]
-BATCH = 2_500
+BATCH = 1_000
 
 
 def simulated_village_file(path: Path) -> Path:
@@ -170,10 +170,11 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
         f"through {base}/api/v1/ ({time.perf_counter() - clock:.1f} s)"
     )
     with app.app_context():
-        for upload_id in uploads[:-1]:
+        # all but two approved; one sent back with a comment, one left for you to review
+        for upload_id in uploads[:-2]:
             review_upload(upload_id, "approved", "admin:admin", reviewer_id=ids["admin"])
         review_upload(
-            uploads[-1],
+            uploads[-2],
             "has_issues",
             "admin:admin",
             "GPS akurasi buruk di sebagian rute; mohon ulangi jalan ke Matur.",
@@ -182,7 +183,10 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
         job_id = create_job(
             "admin:admin", ids["admin"], OPERATORS, "LTE", {"kind": "all", "label": "all"}
         )
-    print(f"Reviewed: {len(uploads) - 1} uploads approved, 1 sent back with a comment")
+    print(
+        f"Reviewed: {len(uploads) - 2} uploads approved, 1 sent back with a comment, "
+        "1 waiting for review"
+    )
     start_worker(app)
     clock = time.perf_counter()
     with app.app_context():

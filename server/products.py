@@ -114,7 +114,7 @@ def latest_products(operators: tuple[str, ...] | None) -> list[dict[str, Any]]:
                         **result,
                         "job_id": job.id,
                         "finished_at": job.finished_at,
-                        "area": (job.inputs or {}).get("area", "all"),
+                        "area": job.params.get("area", {"kind": "all"}),
                     }
     return sorted(latest.values(), key=lambda r: r["product"])
 

@@ -38,7 +38,7 @@ def list_products() -> dict[str, Any]:
                 "product": name,
                 "operator": product["operator"],
                 "tech": product["tech"],
-                "area": product["area"],
+                "area": product["area"].get("label") or product["area"].get("kind"),
                 "finished_at": product["finished_at"].isoformat(),
                 "method": product["method"],
                 "rmse_db": product["rmse_db"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 
-__all__ = ["job_state", "state_label", "verdict_label", "zone_label"]
+__all__ = ["area_label", "job_state", "state_label", "verdict_label", "zone_label"]
 
 ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
@@ -42,3 +42,10 @@ def verdict_label(verdict: str) -> str:
 def zone_label() -> str:
     zone = str(get_timezone())
     return ZONE_LABELS.get(zone, zone)
+
+
+def area_label(area: dict[str, str]) -> str:
+    """A job's area: everything, a campaign or a kabupaten."""
+    if area.get("kind") == "all":
+        return _("Everything")
+    return str(area.get("label") or area.get("value") or "")

