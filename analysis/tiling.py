@@ -9,6 +9,8 @@ cluster when a scheduler address (or a ``distributed.Client``) is given.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -132,7 +134,10 @@ def _run(arguments: list[tuple], executor: str | Any | None) -> list[tuple]:
     if executor == "serial" or len(arguments) == 1:
         return [_tile_job(*a) for a in arguments]
     if executor in (None, "processes"):
-        with ProcessPoolExecutor(max_workers=None) as pool:
+        # Not "fork": the server runs jobs in a thread, and forking a process that has other
+        # threads (web requests, heartbeats) can copy a lock that is held and never freed.
+        context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(max_workers=None, mp_context=context) as pool:
             return list(pool.map(_tile_job, *zip(*arguments, strict=True)))
     from distributed import Client
 

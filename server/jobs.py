@@ -244,13 +244,14 @@ def run_job(job_id: int) -> str:
         except Exception as exc:  # the job fails with the reason; the worker keeps going
             log.exception("job %s failed", job_id)
             error = f"{type(exc).__name__}: {exc}"
-    built = [r for r in results if "error" not in r]
-    state = "done" if built and error is None else "failed"
-    message = error or (
-        "; ".join(r["error"] for r in results if "error" in r) or None
-        if built
-        else "no products: " + "; ".join(r["error"] for r in results)
-    )
+    problems = [r["error"] for r in results if "error" in r]
+    state = "done" if error is None and len(problems) < len(results) else "failed"
+    if error is not None:
+        message: str | None = error
+    elif state == "failed":
+        message = "no products: " + "; ".join(problems)
+    else:  # done, perhaps without the operators that had no readings in the area
+        message = "; ".join(problems) or None
     with session_scope() as session:
         job = session.get(Job, job_id)
         assert job is not None
