@@ -20,6 +20,7 @@ __all__ = [
     "revoke_api_token",
     "revoke_device",
     "set_active",
+    "set_password",
 ]
 
 
@@ -195,3 +196,14 @@ def revoke_api_token(token_id: int, user_id: int, actor: str) -> None:
                 {"revoked": False},
                 {"revoked": True},
             )
+
+
+def set_password(user_id: int, password: str, actor: str) -> None:
+    """Give a user a new password (one who forgot theirs); their sessions end at once."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise LookupError(f"no user {user_id}")
+        user.password_hash = hash_password(password)
+        user.session_version = (user.session_version or 0) + 1
+        record(session, actor, "user.password", f"user:{user.id}", None, {"reset": True})

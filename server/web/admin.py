@@ -14,13 +14,19 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from server.accounts import create_user, issue_enrol_code, revoke_device, set_active
+from server.accounts import (
+    create_user,
+    issue_enrol_code,
+    revoke_device,
+    set_active,
+    set_password,
+)
 from server.campaigns import campaign_progress, create_campaign, parse_codes
 from server.db import session_scope
 from server.models import Campaign, Device, Upload, User
 from server.regions import current_regions
 from server.web.access import roles_required
-from server.web.forms import ActionForm, CampaignForm, UserForm
+from server.web.forms import ActionForm, CampaignForm, ResetPasswordForm, UserForm
 
 __all__ = ["bp"]
 
@@ -32,7 +38,12 @@ def _users_page(form: UserForm, code: tuple[str, str, datetime] | None = None) -
         users = db.scalars(select(User).order_by(User.role, User.username)).all()
         db.expunge_all()
     return render_template(
-        "admin/users.html", users=users, form=form, code=code, action=ActionForm()
+        "admin/users.html",
+        users=users,
+        form=form,
+        code=code,
+        action=ActionForm(),
+        reset=ResetPasswordForm(formdata=None),
     )
 
 
@@ -81,6 +92,22 @@ def toggle_active(user_id: int) -> Response:
             abort(404)
         active = not user.active
     set_active(user_id, active, current_user.actor)
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required("admin")
+def reset_password(user_id: int) -> Response:
+    """Set a new password for a user who forgot theirs (their sessions end)."""
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        flash(_("A password needs at least 8 characters."), "error")
+        return redirect(url_for("admin.users"))
+    try:
+        set_password(user_id, form.password.data, current_user.actor)
+    except LookupError:
+        abort(404)
+    flash(_("Password set. Tell the user in person, not by chat."), "ok")
     return redirect(url_for("admin.users"))
 
 

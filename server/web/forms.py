@@ -35,6 +35,7 @@ __all__ = [
     "JobForm",
     "LoginForm",
     "PasswordForm",
+    "ResetPasswordForm",
     "ReviewForm",
     "TokenForm",
     "UserForm",
@@ -64,6 +65,12 @@ class PasswordForm(FlaskForm):
     repeat = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=8, max=200)]
     )
 
 

@@ -244,3 +244,16 @@ def test_the_audit_log_is_browsable_and_cannot_be_changed(app: Flask, client: Fl
         db.execute(update(AuditEntry).where(AuditEntry.id == entry_id).values(actor="someone else"))
     with app.app_context(), pytest.raises(sqlalchemy.exc.DatabaseError), session_scope() as db:
         db.execute(sqlalchemy.delete(AuditEntry))
+
+
+def test_an_admin_sets_a_new_password_for_a_user_who_forgot(app: Flask) -> None:
+    ids = make_cast(app)
+    admin, officer = app.test_client(), app.test_client()
+    login(admin, "admin")
+    login(officer, "ani")
+    short = post_form(admin, f"/users/{ids['ani']}/password", {"password": "short"}, "/users")
+    assert short.status_code == 302 and officer.get("/account").status_code == 200
+    post_form(admin, f"/users/{ids['ani']}/password", {"password": "lupa-sandi-789"}, "/users")
+    assert officer.get("/account").status_code == 302  # logged out everywhere
+    assert login(officer, "ani").status_code == 200  # the old password no longer works
+    assert login(officer, "ani", "lupa-sandi-789").status_code == 302
