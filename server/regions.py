@@ -62,7 +62,8 @@ class RegionIndex:
         """Every village, simplified to ~100 m, as GeoJSON text (for overview maps)."""
         features: list[dict[str, Any]] = []
         for region in self._with_shape:
-            geometry = shapely.simplify(region.geometry, 0.001, preserve_topology=True)
+            simple = shapely.simplify(region.geometry, 0.001, preserve_topology=True)
+            geometry = shapely.set_precision(simple, 1e-5)  # ~1 m: 5 decimals, not 15
             features.append(
                 {
                     "type": "Feature",

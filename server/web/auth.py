@@ -61,6 +61,15 @@ def login() -> Any:
                     db, f"{user.role}:{user.username}", "user.login", f"user:{user.id}", None, None
                 )
                 return redirect(safe_next(request.args.get("next")) or home_for(user.role))
+            # failed attempts are kept too: someone guessing passwords shows in the log
+            record(
+                db,
+                "anonymous",
+                "user.login_failed",
+                f"user:{user.id if user else '?'}",
+                None,
+                {"username": str(form.username.data)[:64], "ip": request.remote_addr},
+            )
         flash(_("Wrong username or password, or the account is disabled."), "error")
     return render_template("login.html", form=form)
 

@@ -32,6 +32,11 @@ def test_login_needs_the_right_password_and_an_active_account(
     )
     assert client.get("/").status_code == 302
     assert login(client, "admin").headers["Location"] == "/"
+    with app.app_context(), session_scope() as db:
+        failed = db.scalars(
+            select(AuditEntry).where(AuditEntry.action == "user.login_failed")
+        ).all()
+        assert [(e.actor, e.after["username"]) for e in failed] == [("anonymous", "admin")]
 
 
 def test_login_goes_back_only_to_pages_of_this_site(app: Flask, client: FlaskClient) -> None:
