@@ -20,7 +20,14 @@ import analysis.export
 from server.db import session_scope
 from server.models import User
 from server.web.access import WebUser
-from server.web.labels import area_label, job_state, state_label, verdict_label, zone_label
+from server.web.labels import (
+    area_label,
+    job_state,
+    role_label,
+    state_label,
+    verdict_label,
+    zone_label,
+)
 
 __all__ = ["LANGUAGES", "init_web", "web_user", "when"]
 
@@ -112,6 +119,7 @@ def init_web(app: Flask) -> None:
         state_label=state_label,
         job_state=job_state,
         area_label=area_label,
+        role_label=role_label,
         verdict_label=verdict_label,
         zone_label=zone_label,
         get_locale=get_locale,

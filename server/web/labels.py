@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 
-__all__ = ["area_label", "job_state", "state_label", "verdict_label", "zone_label"]
+__all__ = ["area_label", "job_state", "role_label", "state_label", "verdict_label", "zone_label"]
 
 ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
@@ -49,3 +49,7 @@ def area_label(area: dict[str, str]) -> str:
     if area.get("kind") == "all":
         return _("Everything")
     return str(area.get("label") or area.get("value") or "")
+
+
+def role_label(role: str) -> str:
+    return {"admin": _("Admin"), "officer": _("Officer"), "provider": _("Provider")}.get(role, role)
