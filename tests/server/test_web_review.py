@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from server.db import session_scope
-from server.models import AuditEntry, Upload
+from server.models import AuditEntry, Measurement, Upload
 from server.review import approved_frame
 from tests.server.conftest import auth, enrol, reading
 from tests.server.web import csrf_token, login, make_cast, post_form
@@ -175,3 +175,21 @@ def test_the_queue_is_paginated_in_the_database(app: Flask, client: FlaskClient)
     assert sum(i in first for i in ids) == 2 and sum(i in second for i in ids) == 1
     assert "Halaman 1 dari 2" in first and "Halaman 2 dari 2" in second
     assert "3 ditemukan" in first
+
+
+def test_approved_readings_by_village_and_kabupaten(app: Flask, client: FlaskClient) -> None:
+    make_cast(app)
+    inside = reading()  # Bukittinggi: a simulated village of kabupaten SIMULASI
+    outside = reading(lat=-0.95, lon=100.35)  # Padang: beyond the simulated villages
+    upload_id, _ = _upload(app, client, "ani", inside, outside)
+    with app.app_context():
+        from server.review import review_upload
+
+        review_upload(upload_id, "approved", "admin:admin")
+        assert sorted(approved_frame()["id"]) == sorted([inside["id"], outside["id"]])
+        assert list(approved_frame(kabupaten="SIMULASI")["id"]) == [inside["id"]]
+        assert approved_frame(kabupaten="13.71").empty
+        with session_scope() as db:
+            code = db.scalar(select(Measurement.village_code).where(Measurement.id == inside["id"]))
+        assert code is not None and code.startswith("SIMULASI.")
+        assert list(approved_frame(village_codes=[code])["id"]) == [inside["id"]]
