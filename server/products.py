@@ -120,8 +120,8 @@ def latest_products(operators: tuple[str, ...] | None) -> list[dict[str, Any]]:
 
 
 def safe_file(job_id: int, product: str, name: str) -> Path | None:
-    """The file ``name`` (may be in a subfolder, e.g. the web map's ``lib/``) of a product,
-    or ``None`` if there is no such file inside the product's folder."""
+    """The file ``name`` of a product, or ``None`` if there is no such file inside the
+    product's folder (``..`` and links out of it included)."""
     folder = job_folder(job_id, product).resolve()
     path = (folder / name).resolve()
     if not path.is_relative_to(folder) or not path.is_file():
@@ -130,8 +130,7 @@ def safe_file(job_id: int, product: str, name: str) -> Path | None:
 
 
 def product_archive(job_id: int, product: str) -> Path | None:
-    """Every file of a product in one ZIP (made once; products never change), so that the
-    web map keeps working offline with its ``lib/`` folder."""
+    """Every file of a product in one ZIP (made once; products never change)."""
     folder = job_folder(job_id, product)
     if not folder.is_dir():
         return None

@@ -1,14 +1,14 @@
 """An interactive web map (folium) that works with no internet.
 
-Leaflet is vendored in ``static/vendor`` (from the npm registry, with its licence) and copied
-next to the map; the page references it by relative path. Base tiles are optional: the map is
-usable without them (the overlay, polygons, hexagons and villages are all local).
+Leaflet is vendored in ``static/vendor`` (from the npm registry, with its licence) and written
+into the page itself, its images as data URIs: ``map.html`` is one file that works offline
+wherever it is saved or mailed. Base tiles are optional: the map is usable without them (the
+overlay, polygons, hexagons and villages are all in the page).
 """
 
 from __future__ import annotations
 
 import base64
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +31,34 @@ _VERDICT_COLOURS = {
 }
 
 
-class OfflineMap(folium.Map):
-    """A folium map that loads only the vendored Leaflet, from ``lib/`` beside the page."""
+_JS = "lib/leaflet/leaflet.js"
+_CSS = "lib/leaflet/leaflet.css"
 
-    default_js = [("leaflet", "lib/leaflet/leaflet.js")]  # noqa: RUF012 (folium's API)
-    default_css = [("leaflet_css", "lib/leaflet/leaflet.css")]  # noqa: RUF012
+
+class OfflineMap(folium.Map):
+    """A folium map that loads only the vendored Leaflet (inlined by :func:`_inline`)."""
+
+    default_js = [("leaflet", _JS)]  # noqa: RUF012 (folium's API)
+    default_css = [("leaflet_css", _CSS)]  # noqa: RUF012
+
+
+def _inline(html: str) -> str:
+    """The page with Leaflet's script and stylesheet (and the stylesheet's images) inside."""
+    leaflet = VENDOR / "leaflet"
+    script = (leaflet / "leaflet.js").read_text(encoding="utf-8")
+    style = (leaflet / "leaflet.css").read_text(encoding="utf-8")
+    for image in sorted((leaflet / "images").glob("*.png")):
+        data = base64.b64encode(image.read_bytes()).decode()
+        style = style.replace(f"url(images/{image.name})", f"url(data:image/png;base64,{data})")
+    tags = {
+        f'<script src="{_JS}"></script>': f"<script>{script}</script>",
+        f'<link rel="stylesheet" href="{_CSS}"/>': f"<style>{style}</style>",
+    }
+    for tag, inlined in tags.items():
+        if html.count(tag) != 1:
+            raise RuntimeError(f"folium no longer writes {tag!r}: update the web map")
+        html = html.replace(tag, inlined)
+    return html
 
 
 def _hex(colour: tuple[int, int, int, int]) -> str:
@@ -78,7 +101,7 @@ def write_webmap(
     language: str = "id",
     tiles: str | None = None,
 ) -> Path:
-    """Write an HTML map and its ``lib/`` folder; ``bounds`` = (west, south, east, north)."""
+    """Write a self-contained HTML map; ``bounds`` = (west, south, east, north)."""
     path = Path(path)
     west, south, east, north = bounds
     fmap = OfflineMap(
@@ -130,11 +153,7 @@ def write_webmap(
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().add_child(_legend(language))
     fmap.fit_bounds([[south, west], [north, east]])
-    lib = path.parent / "lib"
-    if lib.exists():
-        shutil.rmtree(lib)
-    shutil.copytree(VENDOR, lib)
-    fmap.save(str(path))
+    path.write_text(_inline(fmap.get_root().render()), encoding="utf-8")
     return path
 
 

@@ -274,8 +274,7 @@ def openapi_document() -> dict[str, Any]:
             },
             "/api/v1/products/{job_id}/{product}.zip": {
                 "get": {
-                    "summary": "Every file of a product in one ZIP (the web map works offline "
-                    "from it).",
+                    "summary": "Every file of a product in one ZIP.",
                     "security": [{"apiToken": []}],
                     "parameters": _PRODUCT_PARAMETERS,
                     "responses": {

@@ -83,7 +83,7 @@ def product_file(job_id: int, product: str, name: str) -> Response:
 @api.get("/products/<int:job_id>/<product>.zip")
 @token_required
 def product_zip(job_id: int, product: str) -> Response:
-    """Every file of a product in one ZIP (the web map works offline from it)."""
+    """Every file of a product in one ZIP."""
     _allowed(job_id, product, f"{product}.zip")
     path = product_archive(job_id, product)
     if path is None:

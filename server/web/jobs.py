@@ -185,7 +185,7 @@ def download(job_id: int, product: str, name: str) -> Response:
 @bp.get("/jobs/<int:job_id>/archive/<product>.zip")
 @roles_required("admin", "officer", "provider")
 def archive(job_id: int, product: str) -> Response:
-    """Every file of a product in one ZIP (the web map works offline from it)."""
+    """Every file of a product in one ZIP."""
     _job, results = _visible_job(job_id)
     if product not in {r.get("product") for r in results}:
         abort(404)
