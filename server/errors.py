@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["ApiError", "error_response", "register_error_handlers"]
+__all__ = ["ApiError", "error_page", "error_response", "register_error_handlers"]
 
 
 class ApiError(Exception):
@@ -36,7 +36,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         if not request.path.startswith("/api/"):
-            return _page(error)
+            return error_page(error)
         message = {413: "request body too large", 429: "too many requests, slow down"}.get(
             error.code or 500, error.description or error.name
         )
@@ -50,7 +50,7 @@ def register_error_handlers(app: Flask) -> None:
         raise error
 
 
-def _page(error: HTTPException) -> Any:
+def error_page(error: HTTPException) -> Any:
     """An error page in the user's language (after the status code, a line of advice)."""
     from flask import render_template
     from flask_babel import gettext as _

@@ -9,15 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, g, request, session
+from flask import Blueprint, Flask, Response, flash, g, redirect, request, session, url_for
 from flask_babel import Babel, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 
 import analysis.export
 from server.db import session_scope
+from server.errors import error_page
 from server.models import User
 from server.web.access import WebUser
 from server.web.labels import (
@@ -132,6 +135,16 @@ def init_web(app: Flask) -> None:
     )
     for module in (auth, dashboard, review, auditlog, admin, jobs, provider):
         app.register_blueprint(module.bp)
+
+    @app.errorhandler(CSRFError)
+    def _form_too_old(error: CSRFError) -> Any:
+        """A form sent after its session ended: log in again, then back to its page."""
+        if request.path.startswith("/api/") or current_user.is_authenticated:
+            return error_page(error)
+        referrer = urlsplit(request.referrer or "")
+        back = referrer.path if referrer.netloc == request.host else "/"
+        flash(_("Your session ended. Log in again; then send the form once more."), "error")
+        return redirect(url_for("auth.login", next=back))
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -262,3 +262,18 @@ def test_an_admin_sets_a_new_password_for_a_user_who_forgot(app: Flask) -> None:
     assert officer.get("/account").status_code == 302  # logged out everywhere
     assert login(officer, "ani").status_code == 200  # the old password no longer works
     assert login(officer, "ani", "lupa-sandi-789").status_code == 302
+
+
+def test_a_form_sent_after_the_session_ended_returns_to_its_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_cast(app)
+    page = {"Referer": "http://localhost/uploads/x?page=2"}
+    answer = client.post("/uploads/x/review", data={"state": "approved"}, headers=page)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login?next=/uploads/x"
+    assert "Sesi Anda sudah berakhir" in client.get("/login").get_data(as_text=True)
+    elsewhere = client.post("/uploads/x/review", headers={"Referer": "https://evil.example/a"})
+    assert elsewhere.headers["Location"] == "/login?next=/"
+    assert client.get("/audit?action=x").headers["Location"] == "/login?next=/audit?action%3Dx"
+    login(client, "admin")  # logged in, a form without its token is refused
+    assert client.post("/uploads/x/review", data={"state": "approved"}).status_code == 400
