@@ -29,7 +29,9 @@ from server.regions import current_regions
 from server.review import approved_frame, approved_uploads
 
 __all__ = [
+    "JobCancelled",
     "JobWorker",
+    "cancel_job",
     "claim_job",
     "create_job",
     "job_folder",
@@ -163,12 +165,33 @@ def _inputs(frame: Any, operators: list[str], uploads: list[str], area: str) -> 
     }
 
 
+class JobCancelled(Exception):
+    """The job stopped running under the worker's feet (cancelled by an admin)."""
+
+
+def cancel_job(job_id: int, actor: str) -> bool:
+    """Stop a queued or running job (the worker stops at its next step); whether it was."""
+    with session_scope() as session:
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None:
+            raise LookupError(f"no job {job_id}")
+        if job.state not in ("queued", "running"):
+            return False
+        before = {"state": job.state}
+        job.state, job.finished_at = "failed", utcnow()
+        job.message = f"cancelled by {actor}"
+        record(session, actor, "job.cancel", f"job:{job_id}", before, {"state": "failed"})
+        return True
+
+
 class _Heartbeat:
-    """Keeps the job's heartbeat fresh while it runs and records its progress."""
+    """Keeps the job's heartbeat fresh while it runs and records its progress; notices when
+    the job was cancelled."""
 
     def __init__(self, app: Flask, job_id: int, every: float) -> None:
         self.app, self.job_id, self.every = app, job_id, every
         self.progress, self.message = 0.0, ""
+        self.cancelled = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True, name=f"job-{job_id}")
 
@@ -181,16 +204,20 @@ class _Heartbeat:
         self._thread.join()
 
     def set(self, progress: float, message: str) -> None:
+        """Record progress; raises :class:`JobCancelled` once the job is no longer running."""
         self.progress, self.message = progress, message
         self._write()
+        if self.cancelled:
+            raise JobCancelled(f"job {self.job_id} was cancelled")
 
     def _write(self) -> None:
         with self.app.app_context(), session_scope() as session:
-            session.execute(
+            changed = session.execute(
                 update(Job)
                 .where(Job.id == self.job_id, Job.state == "running")
                 .values(heartbeat_at=utcnow(), progress=self.progress, message=self.message)
-            )
+            ).rowcount  # type: ignore[attr-defined]
+        self.cancelled = self.cancelled or changed == 0
 
     def _beat(self) -> None:
         while not self._stop.wait(self.every):
@@ -241,6 +268,9 @@ def run_job(job_id: int) -> str:
                     results.append(_result(operator, tech, product, report))
                 except ValueError as exc:  # e.g. no readings of this operator in the area
                     results.append({"operator": operator, "tech": tech, "error": str(exc)})
+        except JobCancelled:
+            shutil.rmtree(folder, ignore_errors=True)
+            return "failed"
         except Exception as exc:  # the job fails with the reason; the worker keeps going
             log.exception("job %s failed", job_id)
             error = f"{type(exc).__name__}: {exc}"
@@ -253,8 +283,10 @@ def run_job(job_id: int) -> str:
     else:  # done, perhaps without the operators that had no readings in the area
         message = "; ".join(problems) or None
     with session_scope() as session:
-        job = session.get(Job, job_id)
+        job = session.get(Job, job_id, with_for_update=True)
         assert job is not None
+        if job.state != "running":  # cancelled during its last step
+            return job.state
         job.state, job.results, job.message = state, results, message
         job.progress, job.finished_at = (1.0 if state == "done" else job.progress), utcnow()
         record(session, "system", f"job.{state}", f"job:{job_id}", None, {"message": message})

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from server.audit import record
 from server.db import session_scope
-from server.jobs import create_job
+from server.jobs import cancel_job, create_job
 from server.models import Campaign, Job, Network
 from server.products import (
     blankspot_rows,
@@ -40,7 +40,7 @@ from server.products import (
 )
 from server.regions import current_regions
 from server.web.access import operators_visible, roles_required
-from server.web.forms import JobForm, options
+from server.web.forms import ActionForm, JobForm, options
 from server.web.listing import page_of
 
 __all__ = ["bp", "job_form"]
@@ -153,7 +153,24 @@ def show(job_id: int) -> str:
             }
         )
     operators = operators_visible(job.operators)
-    return render_template("jobs/show.html", job=job, products=products, operators=operators)
+    return render_template(
+        "jobs/show.html", job=job, products=products, operators=operators, action=ActionForm()
+    )
+
+
+@bp.post("/jobs/<int:job_id>/cancel")
+@roles_required("admin")
+def cancel(job_id: int) -> Response:
+    """Stop a job that is waiting or running."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        stopped = cancel_job(job_id, current_user.actor)
+    except LookupError:
+        abort(404)
+    if stopped:
+        flash(_("Job %(id)s cancelled.", id=job_id), "ok")
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 @bp.get("/jobs/<int:job_id>/status.json")
