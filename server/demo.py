@@ -202,7 +202,7 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
             time.sleep(1.0)
     print(f"Heatmap job {job_id}: {state} in {time.perf_counter() - clock:.0f} s {message or ''}")
     print()
-    print(f"PetaSinyal is running at {base}/")
+    print(f"PetaSinyal is running at {base}/" if serve else f"PetaSinyal ran at {base}/")
     print("Demo logins (username / password):")
     for username, password, role, operators in DEMO_USERS:
         extra = f" for {', '.join(operators)}" if operators else ""
