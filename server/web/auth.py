@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 from typing import Any
 
 from flask import (
@@ -33,9 +34,12 @@ __all__ = ["bp", "home_for"]
 
 bp = Blueprint("auth", __name__)
 
-# Compared against when the user does not exist, so that a wrong username and a wrong
-# password take the same time.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the user does not exist, so that a wrong username and a wrong
+    password take the same time (made on first use, not at import)."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def home_for(role: str) -> str:
@@ -53,7 +57,9 @@ def login() -> Any:
     if form.validate_on_submit():
         with session_scope() as db:
             user = db.scalars(select(User).where(User.username == form.username.data)).first()
-            valid = check_password(user.password_hash if user else _DUMMY_HASH, form.password.data)
+            valid = check_password(
+                user.password_hash if user else _dummy_hash(), form.password.data
+            )
             if user is not None and valid and user.active:
                 login_user(web_user(user))
                 session["lang"] = user.language
