@@ -6,9 +6,16 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.schema import FIELDS, FLOAT_FIELDS, INT_FIELDS
+from analysis.schema import FIELDS, FLOAT_FIELDS, INT_FIELDS, format_time
 
-__all__ = ["FLOAT_COLUMNS", "INT_COLUMNS", "TEXT_COLUMNS", "canonical_frame", "empty_frame"]
+__all__ = [
+    "FLOAT_COLUMNS",
+    "INT_COLUMNS",
+    "TEXT_COLUMNS",
+    "canonical_frame",
+    "empty_frame",
+    "wire_records",
+]
 
 FLOAT_COLUMNS = FLOAT_FIELDS
 INT_COLUMNS = INT_FIELDS
@@ -37,3 +44,14 @@ def canonical_frame(data: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
 def empty_frame() -> pd.DataFrame:
     """A canonical frame with no rows."""
     return canonical_frame([])
+
+
+def wire_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The readings as the phone sends them: JSON-ready dicts, missing values left out."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    out = []
+    for row in rows:
+        record = {str(k): v for k, v in row.items() if v is not None}
+        record["observed_at"] = format_time(record["observed_at"].to_pydatetime())
+        out.append(record)
+    return out

@@ -12,10 +12,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import pandas as pd
     from flask import Flask
 
 __all__ = ["register"]
@@ -237,6 +236,7 @@ def _in_app(db: str | None, action: Callable[[Flask], str]) -> int:
 
 
 def _import_uploads(args: argparse.Namespace) -> int:
+    from analysis.frame import wire_records
     from analysis.readers import UnknownFormatError, read_survey
     from server.accounts import import_device
     from server.api.uploads import flag_rules
@@ -254,9 +254,7 @@ def _import_uploads(args: argparse.Namespace) -> int:
             except (OSError, UnknownFormatError) as exc:
                 print(f"{path}: cannot read: {exc}", file=sys.stderr)
                 continue
-            records = [
-                {k: v for k, v in row.items() if v is not None} for row in _records(result.frame)
-            ]
+            records = wire_records(result.frame)
             digest = hashlib.sha1(path.read_bytes()).hexdigest()
             for start in range(0, len(records), app.config["MAX_BATCH"]):
                 batch_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"petasinyal:{digest}:{start}"))
@@ -278,13 +276,3 @@ def _import_uploads(args: argparse.Namespace) -> int:
         f"{total['rejected']}"
     )
     return 0
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    from analysis.schema import format_time
-
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    out = [{str(k): v for k, v in row.items()} for row in rows]
-    for row in out:
-        row["observed_at"] = format_time(row["observed_at"].to_pydatetime())
-    return out

@@ -81,7 +81,7 @@ def _serve(app: Any, host: str, port: int) -> BaseWSGIServer:
 
 def _upload_survey(base: str, phone: str, code: str, frame: Any) -> list[str]:
     """Enrol ``phone`` with ``code`` and send its readings in batches, as the app does."""
-    from server.cli import _records
+    from analysis.frame import wire_records
 
     http = requests.Session()
     answer = http.post(
@@ -89,7 +89,7 @@ def _upload_survey(base: str, phone: str, code: str, frame: Any) -> list[str]:
     )
     answer.raise_for_status()
     http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
-    records = [{k: v for k, v in r.items() if v is not None} for r in _records(frame)]
+    records = wire_records(frame)
     uploads = []
     for start in range(0, len(records), BATCH):
         batch_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"petasinyal-demo:{phone}:{start}"))

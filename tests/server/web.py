@@ -57,12 +57,12 @@ def send_survey(
 ) -> list[str]:
     """Enrol a device of ``officer`` for each phone of ``frame`` and upload its readings in
     batches; the upload ids, in order."""
-    from server.cli import _records
+    from analysis.frame import wire_records
 
     uploads = []
     for _phone, readings in frame.groupby("device_id", sort=True):
         token = enrol(app, client, officer, http=False)
-        records = [{k: v for k, v in r.items() if v is not None} for r in _records(readings)]
+        records = wire_records(readings)
         for start in range(0, len(records), batch):
             body = {"batch_id": str(uuid.uuid4()), "measurements": records[start : start + batch]}
             answer = client.post("/api/v1/uploads", json=body, headers=auth(token))
