@@ -38,10 +38,7 @@ def index() -> str:
     args.pop("page", None)
     return render_template(
         "auditlog.html",
-        entries=listing.rows,
-        total=listing.total,
-        page=listing.number,
-        pages=listing.pages,
+        listing=listing,
         args=args,
         actions=actions,
     )

@@ -92,9 +92,7 @@ def index() -> str:
         listing = page_of(db, select(Job).order_by(Job.id.desc()))
         db.expunge_all()
     form = job_form() if current_user.role == "admin" else None
-    return render_template(
-        "jobs/index.html", jobs=listing.rows, form=form, page=listing.number, pages=listing.pages
-    )
+    return render_template("jobs/index.html", listing=listing, form=form)
 
 
 @bp.post("/jobs")
