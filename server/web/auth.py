@@ -61,8 +61,10 @@ def login() -> Any:
                 user.password_hash if user else _dummy_hash(), form.password.data
             )
             if user is not None and valid and user.active:
-                login_user(web_user(user))
+                if session.pop("lang_chosen", False):  # picked on the login page: keep it
+                    user.language = session["lang"]
                 session["lang"] = user.language
+                login_user(web_user(user))
                 record(
                     db, f"{user.role}:{user.username}", "user.login", f"user:{user.id}", None, None
                 )
@@ -95,6 +97,7 @@ def language(code: str) -> Response:
     """Switch the language of the pages (saved in the account when logged in)."""
     if code in LANGUAGES:
         session["lang"] = code
+        session["lang_chosen"] = not current_user.is_authenticated
         if current_user.is_authenticated:
             with session_scope() as db:
                 user = db.get(User, current_user.user_id)

@@ -277,3 +277,16 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page(
     assert client.get("/audit?action=x").headers["Location"] == "/login?next=/audit?action%3Dx"
     login(client, "admin")  # logged in, a form without its token is refused
     assert client.post("/uploads/x/review", data={"state": "approved"}).status_code == 400
+
+
+def test_the_language_chosen_on_the_login_page_stays_after_logging_in(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_cast(app)
+    client.get("/lang/en")
+    assert "Log in" in client.get("/login").get_data(as_text=True)
+    login(client, "admin")
+    assert "Review" in client.get("/uploads").get_data(as_text=True)  # not "Pemeriksaan"
+    other = app.test_client()  # the account remembers it on another browser
+    login(other, "admin")
+    assert "Review" in other.get("/uploads").get_data(as_text=True)
