@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS readings (
     problems TEXT
 );
 CREATE INDEX IF NOT EXISTS readings_state ON readings (state, observed_at);
+CREATE INDEX IF NOT EXISTS readings_time ON readings (observed_at);
 CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY,
     state TEXT NOT NULL,
@@ -40,6 +41,11 @@ CREATE TABLE IF NOT EXISTS uploads (
     counts TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS commands (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    args TEXT NOT NULL
+);
 """
 
 
@@ -94,8 +100,16 @@ class Outbox:
             out.update(dict(rows.fetchall()))
             return out
 
-    def next_batch(self, limit: int = 5_000) -> Batch | None:
-        """The batch to send: an unanswered one first (same UUID), else a new one."""
+    def last_rowid(self) -> int:
+        """The storage position of the newest reading (0 when empty)."""
+        with self._lock:
+            return int(
+                self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM readings").fetchone()[0]
+            )
+
+    def next_batch(self, limit: int = 5_000, upto_rowid: int | None = None) -> Batch | None:
+        """The batch to send: an unanswered one first (same UUID), else a new one of the
+        readings stored up to ``upto_rowid``."""
         with self._transaction() as db:
             row = db.execute(
                 "SELECT batch_id FROM readings WHERE state = 'pending' AND "
@@ -106,8 +120,8 @@ class Outbox:
                     r[0]
                     for r in db.execute(
                         "SELECT id FROM readings WHERE state = 'pending' AND batch_id IS NULL "
-                        "ORDER BY observed_at LIMIT ?",
-                        (limit,),
+                        "AND rowid <= ? ORDER BY observed_at LIMIT ?",
+                        (2**62 if upto_rowid is None else upto_rowid, limit),
                     )
                 ]
                 if not ids:
@@ -139,9 +153,11 @@ class Outbox:
         flagged = answer.get("flagged") or {}
         with self._transaction() as db:
             for reading_id in [*answer.get("accepted", []), *answer.get("duplicates", [])]:
+                # a resend answered "duplicate" carries no flags: keep those of the first answer
                 db.execute(
-                    "UPDATE readings SET state = 'synced', flags = ? WHERE id = ? AND batch_id = ?",
-                    (",".join(flagged.get(reading_id, [])), reading_id, batch_id),
+                    "UPDATE readings SET state = 'synced', flags = CASE WHEN ? = '' THEN flags "
+                    "ELSE ? END WHERE id = ? AND batch_id = ?",
+                    (*[",".join(flagged.get(reading_id, []))] * 2, reading_id, batch_id),
                 )
             for item in answer.get("rejected", []):
                 if item.get("id"):
@@ -181,6 +197,52 @@ class Outbox:
                 for p, s, b, f, pr in rows.fetchall()
             ]
 
+    def page(
+        self, offset: int = 0, limit: int = 50, states: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
+        """One page of readings, newest first, each with ``_rowid``, ``_state`` (pending,
+        synced, rejected), ``_batch`` (the upload it went in), ``_flags`` and ``_problems``."""
+        with self._lock:
+            where = f" WHERE state IN ({','.join('?' * len(states))})" if states else ""
+            rows = self._db.execute(
+                "SELECT rowid, payload, state, batch_id, flags, problems FROM readings"
+                f"{where} ORDER BY observed_at DESC, rowid DESC LIMIT ? OFFSET ?",
+                (*states, limit, offset),
+            ).fetchall()
+        return [
+            {
+                **json.loads(p),
+                "_rowid": r,
+                "_state": s,
+                "_batch": b,
+                "_flags": f,
+                "_problems": json.loads(pr) if pr else None,
+            }
+            for r, p, s, b, f, pr in rows
+        ]
+
+    def since(self, rowid: int = 0, limit: int = 5_000) -> list[tuple[int, dict[str, Any]]]:
+        """Readings stored after ``rowid`` (in storage order): the track grows by these."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid, payload FROM readings WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (rowid, limit),
+            ).fetchall()
+        return [(r, json.loads(p)) for r, p in rows]
+
+    def summary(self, since_iso: str) -> dict[str, int]:
+        """Counts for the screens: pending, synced, rejected, flagged, and taken since
+        ``since_iso`` (the start of the officer's day, as a UTC ISO time)."""
+        with self._lock:
+            out = self.counts()
+            out["flagged"] = self._db.execute(
+                "SELECT COUNT(*) FROM readings WHERE flags != ''"
+            ).fetchone()[0]
+            out["today"] = self._db.execute(
+                "SELECT COUNT(*) FROM readings WHERE observed_at >= ?", (since_iso,)
+            ).fetchone()[0]
+            return out
+
     def save_uploads(self, uploads: list[dict[str, Any]]) -> None:
         """Remember the review state and comment of each upload (from the server)."""
         with self._transaction() as db:
@@ -208,6 +270,22 @@ class Outbox:
             )
             keys = ("upload_id", "state", "comment", "received_at", "reviewed_at")
             return [dict(zip(keys, r, strict=True)) for r in rows.fetchall()]
+
+    def push_command(self, name: str, args: dict[str, Any]) -> None:
+        """Queue a command for the survey engine (the screen asks, the engine acts)."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO commands (name, args) VALUES (?, ?)", (name, json.dumps(args)))
+
+    def take_commands(self) -> list[tuple[str, dict[str, Any]]]:
+        """The queued commands in order, removed from the queue."""
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM commands LIMIT 1").fetchone() is None:
+                return []  # the usual case, once a second: no write transaction
+        with self._transaction() as db:
+            rows = db.execute("SELECT seq, name, args FROM commands ORDER BY seq").fetchall()
+            if rows:
+                db.execute("DELETE FROM commands WHERE seq <= ?", (rows[-1][0],))
+        return [(name, json.loads(args)) for _, name, args in rows]
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         with self._lock:

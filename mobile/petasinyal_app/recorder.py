@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from analysis.classes import classify
 from analysis.schema import Measurement, ValidationError
 from mobile.petasinyal_app.outbox import Outbox
 from mobile.petasinyal_app.sensors.facades import CellReading, Fix
 
-__all__ = ["AutoLogger", "RecordRefused", "Recorder", "distance_m"]
+__all__ = ["AutoLogger", "RecordRefused", "Recorded", "Recorder", "distance_m"]
 
 
 class RecordRefused(Exception):
-    """The reading was not taken; ``args[0]`` says why, in plain words."""
+    """The reading was not taken: ``text`` (an Indonesian source string with
+    ``{placeholders}``) and ``values`` say why; ``str()`` is the Indonesian sentence."""
+
+    def __init__(self, text: str, values: dict[str, Any] | None = None):
+        self.text, self.values = text, dict(values or {})
+        super().__init__(text.format(**self.values))
 
 
 def distance_m(a: Fix, b: Fix) -> float:
@@ -33,8 +39,16 @@ def distance_m(a: Fix, b: Fix) -> float:
 
 
 @dataclass(slots=True)
+class Recorded:
+    """What one record call stored, and the SIMs whose values the phone got wrong."""
+
+    stored: list[Measurement] = field(default_factory=list)
+    refused: list[RecordRefused] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Recorder:
-    """Makes and stores readings; one per SIM that the radio reports."""
+    """Makes and stores readings; one per cell that a SIM in a known state reports."""
 
     outbox: Outbox
     device_id: str
@@ -42,14 +56,18 @@ class Recorder:
     max_fix_age_s: float = 15.0
     max_accuracy_m: float = 50.0
 
-    def gps_problem(self, fix: Fix | None, now: float) -> str | None:
+    def gps_problem(self, fix: Fix | None, now: float) -> RecordRefused | None:
         """Why the fix cannot be used now, or None when it can."""
         if fix is None:
-            return "no GPS fix yet"
-        if now - fix.time > self.max_fix_age_s:
-            return f"GPS fix is {now - fix.time:.0f} s old"
+            return RecordRefused("Belum ada posisi GPS")
+        age = now - fix.time
+        if age > self.max_fix_age_s:
+            return RecordRefused("Posisi GPS sudah {age:.0f} detik", {"age": age})
         if fix.accuracy_m is not None and fix.accuracy_m > self.max_accuracy_m:
-            return f"GPS accuracy {fix.accuracy_m:.0f} m is worse than {self.max_accuracy_m:.0f} m"
+            return RecordRefused(
+                "Akurasi GPS {accuracy:.0f} m, lebih buruk dari {limit:.0f} m",
+                {"accuracy": fix.accuracy_m, "limit": self.max_accuracy_m},
+            )
         return None
 
     def record(
@@ -59,15 +77,17 @@ class Recorder:
         now: float,
         mode: str | None,
         note: str | None = None,
-    ) -> list[Measurement]:
-        """Store one reading per SIM; raise :class:`RecordRefused` when the fix is unusable."""
+    ) -> Recorded:
+        """Store one reading per cell; raise :class:`RecordRefused` when the fix is unusable
+        or no SIM's state is known (unknown is never recorded as "no service"). A SIM whose
+        values are impossible is left out and reported; the other SIMs are still stored."""
         problem = self.gps_problem(fix, now)
         if problem:
-            raise RecordRefused(problem)
+            raise problem
         assert fix is not None
         if not cells:
-            cells = [CellReading(tech="NONE")]
-        made = []
+            raise RecordRefused("Status sinyal belum diketahui: tidak direkam")
+        done = Recorded()
         for cell in cells:
             data = {
                 "id": str(uuid.uuid4()),
@@ -82,15 +102,23 @@ class Recorder:
                 "mock_location": fix.mock,
                 "mode": mode,
                 "note": note or None,
-                **{k: v for k, v in asdict(cell).items()},
+                **asdict(cell),
             }
             try:
                 reading = Measurement.from_dict(data)
             except ValidationError as exc:
-                raise RecordRefused(f"the phone reported impossible values: {exc}") from exc
+                done.refused.append(
+                    RecordRefused(
+                        "Ponsel melaporkan nilai yang mustahil ({operator}): {problem}",
+                        {"operator": cell.operator or cell.tech, "problem": str(exc)},
+                    )
+                )
+                continue
             self.outbox.add(reading.to_dict())
-            made.append(reading)
-        return made
+            done.stored.append(reading)
+        if not done.stored:
+            raise done.refused[0]
+        return done
 
     @staticmethod
     def signal_class(cell: CellReading) -> str | None:

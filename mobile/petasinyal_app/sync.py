@@ -21,7 +21,12 @@ _RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 class SyncError(Exception):
-    """Sync stopped; ``message`` is in plain words for the officer."""
+    """Sync stopped: ``text`` (an Indonesian source string with ``{placeholders}``) and
+    ``values`` say why in plain words; ``retry`` is True when trying later can help."""
+
+    def __init__(self, text: str, values: dict[str, Any] | None = None, retry: bool = True):
+        self.text, self.values, self.retry = text, dict(values or {}), retry
+        super().__init__(text.format(**self.values))
 
 
 @dataclass(slots=True)
@@ -77,12 +82,14 @@ class SyncClient:
     def sync(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Send every pending reading; ``progress(sent, total)`` after each batch."""
         if not self.token:
-            raise SyncError("this phone is not enrolled yet: enter the code from the admin")
+            raise SyncError("Ponsel belum terdaftar: masukkan kode dari admin", retry=False)
         report = SyncReport()
+        # readings taken while this sync runs wait for the next one, in a full batch
+        upto = self.outbox.last_rowid()
         total = self.outbox.counts()["pending"]
         sent = 0
         size = self.batch_size
-        while (batch := self.outbox.next_batch(size)) is not None:
+        while (batch := self.outbox.next_batch(size, upto)) is not None:
             body = gzip.compress(
                 json.dumps({"batch_id": batch.id, "measurements": batch.readings}).encode()
             )
@@ -127,7 +134,7 @@ class SyncClient:
         headers = dict(kwargs.pop("headers", {}))
         if auth:
             headers["Authorization"] = f"Bearer {self.token}"
-        last = "no answer"
+        last = SyncError("Tidak ada jawaban dari server")
         for attempt in range(self.max_attempts):
             if report is not None:
                 report.attempts += 1
@@ -136,31 +143,52 @@ class SyncClient:
                     method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs
                 )
             except requests.RequestException as exc:
-                last = f"no connection to the server ({type(exc).__name__})"
+                last = SyncError(
+                    "Tidak tersambung ke server ({error})", {"error": type(exc).__name__}
+                )
             else:
-                if response.status_code < 300:
-                    return response.json()  # type: ignore[no-any-return]
-                message = _message(response)
+                answer = _json_object(response)
+                if response.status_code < 300 and answer is not None:
+                    return answer
+                message = str((answer or {}).get("message") or response.reason or "")
                 if response.status_code == 413:
                     raise _TooLarge(message)
                 if response.status_code == 401:
-                    raise SyncError(f"the server refused this phone: {message}")
-                if response.status_code not in _RETRY_STATUS:
-                    raise SyncError(f"the server could not accept the data: {message}")
-                last = f"server busy or failing ({response.status_code})"
+                    raise SyncError(
+                        "Server menolak ponsel ini: {message}", {"message": message}, retry=False
+                    )
+                if response.status_code < 300 or (answer is None and response.status_code < 400):
+                    # status 200 with a web page: a hotspot login (captive portal) or a proxy
+                    last = SyncError("Jaringan meminta login (hotspot?): server tidak terjangkau")
+                elif response.status_code not in _RETRY_STATUS:
+                    raise SyncError(
+                        "Server tidak dapat menerima data: {message}",
+                        {"message": message},
+                        retry=False,
+                    )
+                else:
+                    last = SyncError(
+                        "Server sibuk atau bermasalah ({status})", {"status": response.status_code}
+                    )
             if report is not None:
-                report.errors.append(last)
+                report.errors.append(str(last))
             delay = min(self.max_delay, self.base_delay * 2**attempt)
             self.sleep(delay * (0.5 + self.jitter() / 2))
-        raise SyncError(f"{last}; the readings are safe on the phone and will be sent later")
+        raise SyncError(
+            last.text + "; data aman di ponsel dan akan dikirim nanti", last.values, retry=True
+        )
 
 
 class _TooLarge(Exception):
     pass
 
 
-def _message(response: requests.Response) -> str:
+def _json_object(response: requests.Response) -> dict[str, Any] | None:
+    """The answer as a JSON object, or None for anything else (an HTML login page)."""
+    if "json" not in response.headers.get("Content-Type", ""):
+        return None
     try:
-        return str(response.json().get("message", response.reason))
+        answer = response.json()
     except ValueError:
-        return response.reason or str(response.status_code)
+        return None
+    return answer if isinstance(answer, dict) else None

@@ -42,12 +42,15 @@ def enroll() -> tuple[dict[str, Any], int]:
 @api.get("/devices/me")
 @device_required
 def me() -> dict[str, Any]:
-    """The device, its uploads with review states and comments, and its campaigns."""
+    """The device, its officer's uploads with review states and comments, and campaigns."""
     device: Device = g.device
     with session_scope() as session:
+        # the officer's uploads from every phone: a re-enrolled phone (new device) still
+        # gets the review comments on what it sent before
         uploads = session.scalars(
             select(Upload)
-            .where(Upload.device_id == device.id)
+            .join(Device, Device.id == Upload.device_id)
+            .where(Device.officer_id == device.officer_id)
             .order_by(Upload.received_at.desc())
             .limit(500)
         ).all()

@@ -156,8 +156,8 @@ def openapi_document() -> dict[str, Any]:
             },
             "/api/v1/devices/me": {
                 "get": {
-                    "summary": "The device, its uploads with review states and comments, and its "
-                    "campaigns.",
+                    "summary": "The device, its officer's uploads with review states and "
+                    "comments, and campaigns.",
                     "security": bearer,
                     "responses": {
                         "200": _json(

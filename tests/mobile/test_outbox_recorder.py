@@ -38,20 +38,40 @@ def test_a_reading_survives_a_killed_app(tmp_path: Path) -> None:
 
 
 def test_one_reading_per_sim_and_no_service_is_kept(outbox: Outbox) -> None:
-    made = recorder(outbox).record(FIX, [TSEL, XL], NOW, "stationary", "dekat masjid")
+    made = recorder(outbox).record(FIX, [TSEL, XL], NOW, "stationary", "dekat masjid").stored
     assert [m.tech for m in made] == ["LTE", "NONE"]
     assert made[1].plmn == "510-11" and made[1].rsrp_dbm is None
     assert made[0].note == "dekat masjid" and outbox.counts()["pending"] == 2
-    empty = recorder(outbox).record(FIX, [], NOW, None)
-    assert [m.tech for m in empty] == ["NONE"]  # a modem that sees nothing: no service
+
+
+def test_a_radio_that_reports_nothing_is_unknown_not_no_service(outbox: Outbox) -> None:
+    with pytest.raises(RecordRefused, match="belum diketahui"):
+        recorder(outbox).record(FIX, [], NOW, None)
+    assert outbox.counts()["pending"] == 0
+
+
+def test_one_sims_impossible_values_do_not_stop_the_other(outbox: Outbox) -> None:
+    done = recorder(outbox).record(FIX, [CellReading("LTE", rsrp_dbm=-20.0), XL], NOW, None)
+    assert [m.tech for m in done.stored] == ["NONE"]
+    assert "rsrp_dbm" in str(done.refused[0]) and outbox.counts()["pending"] == 1
+
+
+def test_flags_of_the_first_answer_survive_a_duplicate_resend(outbox: Outbox) -> None:
+    recorder(outbox).record(FIX, [TSEL], NOW, None)
+    batch = outbox.next_batch()
+    assert batch is not None
+    (reading_id,) = [r["id"] for r in batch.readings]
+    outbox.settle(batch.id, {"accepted": [reading_id], "flagged": {reading_id: ["mock_location"]}})
+    outbox.settle(batch.id, {"duplicates": [reading_id]})  # the same batch answered again
+    assert outbox.readings("synced")[0]["_flags"] == "mock_location"
 
 
 @pytest.mark.parametrize(
     ("fix", "reason"),
     [
-        (None, "no GPS fix"),
-        (Fix(-0.3, 100.3, 5.0, NOW - 60), "60 s old"),
-        (Fix(-0.3, 100.3, 120.0, NOW), "accuracy 120 m"),
+        (None, "Belum ada posisi GPS"),
+        (Fix(-0.3, 100.3, 5.0, NOW - 60), "sudah 60 detik"),
+        (Fix(-0.3, 100.3, 120.0, NOW), "Akurasi GPS 120 m"),
     ],
 )
 def test_unusable_fixes_are_refused_with_a_reason(

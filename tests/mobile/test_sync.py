@@ -162,42 +162,44 @@ def test_errors_are_in_plain_words(server_app: Flask, tmp_path: Path) -> None:
     outbox = filled_outbox(tmp_path, 5)
     with thread_server(server_app) as url:
         sync = client(url, outbox, [])
-        with pytest.raises(SyncError, match="not enrolled"):
+        with pytest.raises(SyncError, match="belum terdaftar"):
             sync.sync()
         outbox.set_meta("token", "revoked-or-wrong")
-        with pytest.raises(SyncError, match="refused this phone"):
+        with pytest.raises(SyncError, match="menolak ponsel"):
             sync.sync()
     unreachable = SyncClient("http://127.0.0.1:9", outbox, max_attempts=3, sleep=lambda s: None)
-    with pytest.raises(SyncError, match="safe on the phone"):
+    with pytest.raises(SyncError, match="aman di ponsel"):
         unreachable.sync()
     assert outbox.counts()["pending"] == 5
 
 
-def test_the_app_syncs_by_itself_when_readings_wait(server_app: Flask, tmp_path: Path) -> None:
-    from mobile.petasinyal_app.controller import Settings, SurveyController
-    from mobile.petasinyal_app.sensors.replay import ReplayCellular, ReplayLocation, Trace
-    from tests.server.live import wait_until
+class CaptivePortal:
+    """WSGI wrapper: the first ``n`` requests get a hotspot's login page with status 200."""
 
-    filled_outbox(tmp_path, 30, "outbox.sqlite3").close()  # the app's own outbox file
-    trace_file = tmp_path / "trace.csv"
-    from analysis.io_csv import write_csv
-    from analysis.simulate import SurveyConfig, simulate_survey
+    def __init__(self, app: Callable[..., Any], n: int):
+        self.app, self.left = app, n
 
-    write_csv(simulate_survey(SurveyConfig(points=60)), trace_file)
-    trace = Trace(trace_file)
-    now = [NOW]
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if self.left > 0:
+            self.left -= 1
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            start_response("200 OK", [("Content-Type", "text/html")])
+            return [b"<html><body>Login WiFi.id</body></html>"]
+        return self.app(environ, start_response)
+
+
+def test_a_captive_portal_is_a_retryable_error_then_one_upload(
+    server_app: Flask, tmp_path: Path
+) -> None:
+    outbox = filled_outbox(tmp_path, 50)
     with thread_server(server_app) as url:
-        controller = SurveyController(
-            tmp_path,
-            ReplayLocation(trace),
-            ReplayCellular(trace),
-            clock=lambda: now[0],
-            settings=Settings(server_url=url, auto_sync_s=300),
-        )
-        assert controller.enroll(code_for(server_app))
-        controller.tick()
-        assert controller.view()["pending"] == 30  # too early for the automatic sync
-        now[0] += 301
-        controller.tick()
-        wait_until(lambda: not controller.syncing)
-        assert controller.view()["pending"] == 0 and controller.view()["synced"] == 30
+        client(url, outbox, []).enroll(code_for(server_app), "hp ani")
+        portal = CaptivePortal(server_app.wsgi_app, 3)
+        server_app.wsgi_app = portal  # type: ignore[method-assign]
+        short = SyncClient(url, outbox, max_attempts=2, sleep=lambda s: None)
+        with pytest.raises(SyncError, match="login") as caught:
+            short.sync()
+        assert caught.value.retry and outbox.counts()["pending"] == 50
+        report = client(url, outbox, []).sync()  # the officer logged in to the hotspot
+    assert report.accepted == 50 and portal.left == 0
+    assert count(server_app.config["DB_URL"]) == (50, 50)

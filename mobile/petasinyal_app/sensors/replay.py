@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from analysis.schema import FLOAT_FIELDS, INT_FIELDS
-from mobile.petasinyal_app.sensors.facades import CellReading, Cellular, Fix, Location
+from mobile.petasinyal_app.sensors.facades import (
+    IN_SERVICE,
+    NO_SERVICE,
+    CellReading,
+    Cellular,
+    Fix,
+    Location,
+    SimState,
+)
 
 __all__ = ["ReplayCellular", "ReplayLocation", "Trace"]
 
@@ -106,7 +114,9 @@ class ReplayCellular(Cellular):
     def __init__(self, trace: Trace):
         self.trace = trace
 
-    def _read(self) -> list[CellReading]:
+    def _scan(self) -> list[SimState]:
         row = self.trace.rows[self.trace.index]
         fields = CellReading.__dataclass_fields__
-        return [CellReading(**{k: row.get(k) for k in fields if k in row or k == "tech"})]
+        cell = CellReading(**{k: row.get(k) for k in fields if k in row or k == "tech"})
+        state = NO_SERVICE if cell.tech == "NONE" else IN_SERVICE
+        return [SimState(0, state, (cell,), cell.operator)]
