@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard server/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench apk clean
 
 setup: $(STAMP) $(CATALOGUES)
 
@@ -36,6 +36,13 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks
+
+# The phone's APK (buildozer 1.6.0 and JDK 17 on Linux; downloads the Android SDK and NDK).
+# The APK holds only mobile/: the phone's part of analysis (standard library only) goes with it.
+apk:
+	mkdir -p mobile/analysis
+	cp analysis/__init__.py analysis/schema.py analysis/classes.py mobile/analysis/
+	cd mobile && buildozer android debug
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

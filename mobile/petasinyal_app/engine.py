@@ -182,8 +182,9 @@ class SurveyEngine:
         with self._lock:
             now = self.clock()
             self._permission = self.sensors.permissions.status()
-            if self._permission.ready and not self._sensors_on:
-                self.sensors.location.start()  # protected: only once location is granted
+            location = self.sensors.location
+            if self._permission.ready and (not self._sensors_on or location.problem):
+                location.start()  # protected: only once granted; again if Android refused
                 self._sensors_on = True
             previous = {s.slot: s.state for s in self.sims}
             self.sims = self.sensors.radio.scan() if self._permission.ready else []

@@ -45,7 +45,9 @@ def test_trace_to_products(ottawa_files: list[Path], tmp_path: Path) -> None:
             try:
                 recorded += [
                     m.id
-                    for m in recorder.record(location.last_fix, radio.read(), row["_t"], "walking")
+                    for m in recorder.record(
+                        location.last_fix, radio.read(), row["_t"], "walking"
+                    ).stored
                 ]
             except RecordRefused:
                 refused += 1  # GPS worse than 50 m: the phone does not record there

@@ -1,12 +1,36 @@
-"""Sensors behind facades (after plyer): a location facade and a cellular-signal facade, each
-with an Android implementation and a replay implementation for desktops, demos and tests."""
+"""Sensors behind facades (after plyer): location, the radio per SIM, the network and the
+run-time permissions, each with an Android implementation (pyjnius) and a replay
+implementation for desktops, demos and tests."""
 
-from mobile.petasinyal_app.sensors.facades import CellReading, Cellular, Fix, Location
+from __future__ import annotations
 
-__all__ = ["CellReading", "Cellular", "Fix", "Location", "cellular", "location"]
+from pathlib import Path
+
+from mobile.petasinyal_app.sensors.facades import (
+    CellReading,
+    Cellular,
+    Fix,
+    Location,
+    Permissions,
+    Sensors,
+)
+
+__all__ = [
+    "CellReading",
+    "Cellular",
+    "Fix",
+    "Location",
+    "Sensors",
+    "android_permissions",
+    "android_sensors",
+    "cellular",
+    "location",
+    "on_android",
+]
 
 
-def _on_android() -> bool:
+def on_android() -> bool:
+    """True inside python-for-android (its ``android`` module is importable)."""
     try:
         import android  # type: ignore[import-not-found]  # noqa: F401  (python-for-android)
     except ImportError:
@@ -14,19 +38,29 @@ def _on_android() -> bool:
     return True
 
 
+def android_sensors(data_dir: Path | None = None) -> Sensors:
+    """All four Android sensors for the survey engine (raises off Android)."""
+    if not on_android():
+        raise RuntimeError("no Android sensors on this platform: use sensors.replay")
+    from mobile.petasinyal_app.sensors.android import android_sensors as build
+
+    return build(data_dir)
+
+
+def android_permissions(data_dir: Path | None = None) -> Permissions:
+    """The run-time permission flow for the UI process (raises off Android)."""
+    if not on_android():
+        raise RuntimeError("no Android permissions on this platform")
+    from mobile.petasinyal_app.sensors.android_grants import AndroidPermissions
+
+    return AndroidPermissions(data_dir / "permissions-asked" if data_dir is not None else None)
+
+
 def location() -> Location:
     """The platform's location facade (Android), chosen lazily."""
-    if _on_android():
-        from mobile.petasinyal_app.sensors.android import AndroidLocation
-
-        return AndroidLocation()
-    raise RuntimeError("no location sensor on this platform: use sensors.replay")
+    return android_sensors().location
 
 
 def cellular() -> Cellular:
     """The platform's cellular-signal facade (Android), chosen lazily."""
-    if _on_android():
-        from mobile.petasinyal_app.sensors.android import AndroidCellular
-
-        return AndroidCellular()
-    raise RuntimeError("no cellular modem on this platform: use sensors.replay")
+    return android_sensors().radio

@@ -1,0 +1,470 @@
+"""The Java classes the app may touch, as the Android API reference gives them.
+
+Every class, method and field carries the API level it was added in (checked against
+developer.android.com / the API diff reports; see the report of issue 11 for the list).
+A method returns its *declared* type; ``java.lang.Object`` returns are resolved to the
+runtime class, as pyjnius does. ``perm`` names a rule in :data:`PERMISSION_RULES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["CLASSES", "PERMISSION_RULES", "ClassSpec", "Field", "Method", "spec"]
+
+FINE = "android.permission.ACCESS_FINE_LOCATION"
+COARSE = "android.permission.ACCESS_COARSE_LOCATION"
+PHONE = "android.permission.READ_PHONE_STATE"
+NETWORK_STATE = "android.permission.ACCESS_NETWORK_STATE"
+
+
+@dataclass(frozen=True)
+class Method:
+    api: int
+    returns: str = "void"
+    perm: str | None = None
+    static: bool = False
+    params: tuple[str, ...] | None = None  # Java-object parameters whose type is checked
+
+
+@dataclass(frozen=True)
+class Field:
+    api: int
+    value: object
+
+
+@dataclass(frozen=True)
+class ClassSpec:
+    name: str
+    api: int
+    superclass: str | None = "java.lang.Object"
+    kind: str = "class"  # "class", "abstract" or "interface"
+    interfaces: tuple[str, ...] = ()
+    methods: dict[str, Method] = field(default_factory=dict)
+    fields: dict[str, Field] = field(default_factory=dict)
+    constructible: bool = False
+
+
+def _any_of(*perms: str) -> frozenset[str]:
+    return frozenset(perms)
+
+
+# rule -> function(api) -> list of groups; each group needs one of its permissions
+PERMISSION_RULES = {
+    "phone": lambda api: [_any_of(PHONE)],
+    # getAllCellInfo: ACCESS_FINE_LOCATION from API 29 (ACCESS_COARSE_LOCATION before)
+    "cells": lambda api: [_any_of(FINE)] if api >= 29 else [_any_of(FINE, COARSE)],
+    "fine": lambda api: [_any_of(FINE)],
+    # getServiceState: READ_PHONE_STATE, and a location permission from API 29
+    "service_state": lambda api: [_any_of(PHONE)] + ([_any_of(FINE, COARSE)] if api >= 29 else []),
+    # GPS_PROVIDER needed FINE before Android 12; from 31 COARSE gets coarsened fixes
+    "gps": lambda api: [_any_of(FINE)] if api < 31 else [_any_of(FINE, COARSE)],
+    "network_state": lambda api: [_any_of(NETWORK_STATE)],
+}
+
+M = Method
+_OBJ = "java.lang.Object"
+_STR = "java.lang.String"
+_LIST = "java.util.List"
+_TM = "android.telephony.TelephonyManager"
+_CALLBACK = "android.telephony.TelephonyManager$CellInfoCallback"
+
+
+def _c(name: str, api: int, **kw: object) -> ClassSpec:
+    return ClassSpec(name, api, **kw)  # type: ignore[arg-type]
+
+
+_CLASSES = [
+    # java.*
+    _c(
+        _OBJ,
+        1,
+        superclass=None,
+        methods={"getClass": M(1, "java.lang.Class"), "toString": M(1, _STR)},
+    ),
+    _c("java.lang.Class", 1, methods={"getName": M(1, _STR), "getSimpleName": M(1, _STR)}),
+    _c(_STR, 1, interfaces=("java.lang.CharSequence",)),
+    _c("java.lang.CharSequence", 1, kind="interface", methods={"toString": M(1, _STR)}),
+    _c(
+        _LIST,
+        1,
+        kind="interface",
+        methods={"size": M(1, "int"), "get": M(1, _OBJ), "isEmpty": M(1, "boolean")},
+    ),
+    _c("java.util.concurrent.Executor", 1, kind="interface", methods={"execute": M(1)}),
+    # org.kivy.android (python-for-android)
+    _c(
+        "org.kivy.android.PythonActivity",
+        1,
+        superclass="android.app.Activity",
+        fields={"mActivity": Field(1, "device:activity")},
+    ),
+    _c(
+        "org.kivy.android.PythonService",
+        1,
+        superclass="android.app.Service",
+        fields={"mService": Field(1, "device:service")},
+    ),
+    # android.content / android.app
+    _c(
+        "android.content.Context",
+        1,
+        kind="abstract",
+        methods={
+            "getSystemService": M(1, _OBJ),
+            "getContentResolver": M(1, "android.content.ContentResolver"),
+            "getPackageName": M(1, _STR),
+            "checkSelfPermission": M(23, "int"),
+            "startActivity": M(1, params=("android.content.Intent",)),
+        },
+        fields={
+            "TELEPHONY_SERVICE": Field(1, "phone"),
+            "LOCATION_SERVICE": Field(1, "location"),
+            "CONNECTIVITY_SERVICE": Field(1, "connectivity"),
+            "TELEPHONY_SUBSCRIPTION_SERVICE": Field(22, "telephony_subscription_service"),
+        },
+    ),
+    _c(
+        "android.app.Activity",
+        1,
+        superclass="android.content.Context",
+        methods={"shouldShowRequestPermissionRationale": M(23, "boolean")},
+    ),
+    _c("android.app.Service", 1, superclass="android.content.Context"),
+    _c("android.content.ContentResolver", 1, kind="abstract"),
+    _c(
+        "android.content.Intent",
+        1,
+        constructible=True,
+        methods={"addFlags": M(1, "android.content.Intent"), "getAction": M(1, _STR)},
+        fields={"FLAG_ACTIVITY_NEW_TASK": Field(1, 0x10000000)},
+    ),
+    _c(
+        "android.content.pm.PackageManager",
+        1,
+        kind="abstract",
+        fields={"PERMISSION_GRANTED": Field(1, 0), "PERMISSION_DENIED": Field(1, -1)},
+    ),
+    _c(
+        "android.net.Uri",
+        1,
+        kind="abstract",
+        methods={"fromParts": M(1, "android.net.Uri", static=True)},
+    ),
+    _c(
+        "android.provider.Settings",
+        1,
+        fields={
+            "ACTION_APPLICATION_DETAILS_SETTINGS": Field(
+                9, "android.settings.APPLICATION_DETAILS_SETTINGS"
+            )
+        },
+    ),
+    _c(
+        "android.provider.Settings$Global",
+        17,
+        methods={"getInt": M(17, "int", static=True)},
+        fields={"AIRPLANE_MODE_ON": Field(17, "airplane_mode_on")},
+    ),
+    # android.os
+    _c("android.os.Build$VERSION", 1, fields={"SDK_INT": Field(4, "device:api")}),
+    _c(
+        "android.os.SystemClock",
+        1,
+        methods={
+            "elapsedRealtime": M(1, "long", static=True),
+            "elapsedRealtimeNanos": M(17, "long", static=True),
+        },
+    ),
+    _c("android.os.Looper", 1, methods={"getMainLooper": M(1, "android.os.Looper", static=True)}),
+    # android.telephony
+    _c(
+        "android.telephony.SubscriptionManager",
+        22,
+        methods={"getActiveSubscriptionInfoList": M(22, _LIST, perm="phone")},
+    ),
+    _c(
+        "android.telephony.SubscriptionInfo",
+        22,
+        methods={
+            "getSubscriptionId": M(22, "int"),
+            "getSimSlotIndex": M(22, "int"),
+            "getCarrierName": M(22, "java.lang.CharSequence"),
+            "getDisplayName": M(22, "java.lang.CharSequence"),
+            "getMcc": M(22, "int"),
+            "getMnc": M(22, "int"),
+            "getMccString": M(29, _STR),
+            "getMncString": M(29, _STR),
+        },
+    ),
+    _c(
+        _TM,
+        1,
+        methods={
+            "createForSubscriptionId": M(24, _TM),
+            "getSimState": M(1, "int"),
+            "getSimOperator": M(1, _STR),
+            "getSimOperatorName": M(1, _STR),
+            "getNetworkOperator": M(1, _STR),
+            "getServiceState": M(26, "android.telephony.ServiceState", perm="service_state"),
+            "getAllCellInfo": M(17, _LIST, perm="cells"),
+            "requestCellInfoUpdate": M(
+                29, perm="fine", params=("java.util.concurrent.Executor", _CALLBACK)
+            ),
+            "getSignalStrength": M(28, "android.telephony.SignalStrength"),
+        },
+        fields={"SIM_STATE_ABSENT": Field(1, 1), "SIM_STATE_READY": Field(1, 5)},
+    ),
+    _c(
+        _CALLBACK,
+        29,
+        kind="abstract",
+        methods={"onCellInfo": M(29), "onError": M(29)},
+        fields={"ERROR_TIMEOUT": Field(29, 1), "ERROR_MODEM_ERROR": Field(29, 2)},
+    ),
+    _c(
+        "android.telephony.ServiceState",
+        1,
+        methods={"getState": M(1, "int")},
+        fields={
+            "STATE_IN_SERVICE": Field(1, 0),
+            "STATE_OUT_OF_SERVICE": Field(1, 1),
+            "STATE_EMERGENCY_ONLY": Field(1, 2),
+            "STATE_POWER_OFF": Field(1, 3),
+        },
+    ),
+    _c(
+        "android.telephony.SignalStrength",
+        1,
+        methods={"getCellSignalStrengths": M(29, _LIST)},
+    ),
+    _c(
+        "android.telephony.CellInfo",
+        17,
+        kind="abstract",
+        methods={
+            "isRegistered": M(17, "boolean"),
+            "getTimeStamp": M(17, "long"),  # nanoseconds since boot
+            "getTimestampMillis": M(30, "long"),  # milliseconds since boot
+            "getCellConnectionStatus": M(28, "int"),
+            "getCellIdentity": M(30, "android.telephony.CellIdentity"),
+            "getCellSignalStrength": M(30, "android.telephony.CellSignalStrength"),
+        },
+        fields={"UNAVAILABLE": Field(29, 2_147_483_647)},
+    ),
+    _c(
+        "android.telephony.CellInfoLte",
+        17,
+        superclass="android.telephony.CellInfo",
+        methods={
+            "getCellIdentity": M(17, "android.telephony.CellIdentityLte"),
+            "getCellSignalStrength": M(17, "android.telephony.CellSignalStrengthLte"),
+        },
+    ),
+    _c(
+        "android.telephony.CellInfoWcdma",
+        18,
+        superclass="android.telephony.CellInfo",
+        methods={
+            "getCellIdentity": M(18, "android.telephony.CellIdentityWcdma"),
+            "getCellSignalStrength": M(18, "android.telephony.CellSignalStrengthWcdma"),
+        },
+    ),
+    _c(
+        "android.telephony.CellInfoGsm",
+        17,
+        superclass="android.telephony.CellInfo",
+        methods={
+            "getCellIdentity": M(17, "android.telephony.CellIdentityGsm"),
+            "getCellSignalStrength": M(17, "android.telephony.CellSignalStrengthGsm"),
+        },
+    ),
+    # CellInfoNr declares the *base* types: getNci()/getSsRsrp() need jnius.cast
+    _c(
+        "android.telephony.CellInfoNr",
+        29,
+        superclass="android.telephony.CellInfo",
+        methods={
+            "getCellIdentity": M(29, "android.telephony.CellIdentity"),
+            "getCellSignalStrength": M(29, "android.telephony.CellSignalStrength"),
+        },
+    ),
+    _c(
+        "android.telephony.CellIdentity",
+        28,
+        kind="abstract",
+        methods={"getOperatorAlphaLong": M(28, "java.lang.CharSequence")},
+    ),
+    _c(
+        "android.telephony.CellIdentityLte",
+        17,
+        superclass="android.telephony.CellIdentity",
+        methods={
+            "getCi": M(17, "int"),
+            "getPci": M(17, "int"),
+            "getTac": M(17, "int"),
+            "getEarfcn": M(24, "int"),
+            "getMcc": M(17, "int"),
+            "getMnc": M(17, "int"),
+            "getMccString": M(28, _STR),
+            "getMncString": M(28, _STR),
+        },
+    ),
+    _c(
+        "android.telephony.CellIdentityNr",
+        29,
+        superclass="android.telephony.CellIdentity",
+        methods={
+            "getNci": M(29, "long"),
+            "getPci": M(29, "int"),
+            "getTac": M(29, "int"),
+            "getNrarfcn": M(29, "int"),
+            "getMccString": M(29, _STR),
+            "getMncString": M(29, _STR),
+        },
+    ),
+    _c(
+        "android.telephony.CellIdentityWcdma",
+        18,
+        superclass="android.telephony.CellIdentity",
+        methods={
+            "getCid": M(18, "int"),
+            "getLac": M(18, "int"),
+            "getPsc": M(18, "int"),
+            "getUarfcn": M(24, "int"),
+            "getMcc": M(18, "int"),
+            "getMnc": M(18, "int"),
+            "getMccString": M(28, _STR),
+            "getMncString": M(28, _STR),
+        },
+    ),
+    _c(
+        "android.telephony.CellIdentityGsm",
+        17,
+        superclass="android.telephony.CellIdentity",
+        methods={
+            "getCid": M(17, "int"),
+            "getLac": M(17, "int"),
+            "getArfcn": M(24, "int"),
+            "getMcc": M(17, "int"),
+            "getMnc": M(17, "int"),
+            "getMccString": M(28, _STR),
+            "getMncString": M(28, _STR),
+        },
+    ),
+    _c(
+        "android.telephony.CellSignalStrength",
+        17,
+        kind="abstract",
+        methods={"getDbm": M(17, "int"), "getLevel": M(17, "int")},
+    ),
+    _c(
+        "android.telephony.CellSignalStrengthLte",
+        17,
+        superclass="android.telephony.CellSignalStrength",
+        methods={
+            "getRsrp": M(26, "int"),
+            "getRsrq": M(26, "int"),
+            "getRssnr": M(26, "int"),
+            "getRssi": M(29, "int"),
+        },
+    ),
+    _c(
+        "android.telephony.CellSignalStrengthNr",
+        29,
+        superclass="android.telephony.CellSignalStrength",
+        methods={"getSsRsrp": M(29, "int"), "getSsRsrq": M(29, "int"), "getSsSinr": M(29, "int")},
+    ),
+    _c(
+        "android.telephony.CellSignalStrengthWcdma",
+        18,
+        superclass="android.telephony.CellSignalStrength",
+    ),
+    _c(
+        "android.telephony.CellSignalStrengthGsm",
+        17,
+        superclass="android.telephony.CellSignalStrength",
+        methods={"getRssi": M(30, "int")},
+    ),
+    # android.location
+    _c(
+        "android.location.LocationManager",
+        1,
+        methods={
+            "requestLocationUpdates": M(
+                1,
+                perm="gps",
+                params=(
+                    _STR,
+                    "long",
+                    "float",
+                    "android.location.LocationListener",
+                    "android.os.Looper",
+                ),
+            ),
+            "removeUpdates": M(1, params=("android.location.LocationListener",)),
+        },
+        fields={"GPS_PROVIDER": Field(1, "gps"), "NETWORK_PROVIDER": Field(1, "network")},
+    ),
+    # onLocationChanged(List), onFlushComplete: API 31; the others became default in 30
+    _c("android.location.LocationListener", 1, kind="interface"),
+    _c(
+        "android.location.Location",
+        1,
+        methods={
+            "getLatitude": M(1, "double"),
+            "getLongitude": M(1, "double"),
+            "getTime": M(1, "long"),  # UTC milliseconds
+            "hasAccuracy": M(1, "boolean"),
+            "getAccuracy": M(1, "float"),
+            "hasAltitude": M(1, "boolean"),
+            "getAltitude": M(1, "double"),
+            "hasSpeed": M(1, "boolean"),
+            "getSpeed": M(1, "float"),
+            "getProvider": M(1, _STR),
+            "isFromMockProvider": M(18, "boolean"),
+            "isMock": M(31, "boolean"),
+        },
+    ),
+    # android.net
+    _c(
+        "android.net.ConnectivityManager",
+        1,
+        methods={
+            "getActiveNetwork": M(23, "android.net.Network", perm="network_state"),
+            "getNetworkCapabilities": M(
+                21, "android.net.NetworkCapabilities", perm="network_state"
+            ),
+        },
+    ),
+    _c("android.net.ConnectivityManager$NetworkCallback", 21, kind="abstract"),
+    _c("android.net.Network", 21),
+    _c(
+        "android.net.NetworkCapabilities",
+        21,
+        methods={"hasCapability": M(21, "boolean")},
+        fields={
+            "NET_CAPABILITY_INTERNET": Field(21, 12),
+            "NET_CAPABILITY_VALIDATED": Field(23, 16),
+        },
+    ),
+    # mobile/java/org/petasinyal/CellInfoResult.java, exactly as written (its superclass is API 29)
+    _c(
+        "org.petasinyal.CellInfoResult",
+        29,
+        superclass=_CALLBACK,
+        interfaces=("java.util.concurrent.Executor",),
+        constructible=True,
+        methods={
+            "isDone": M(29, "boolean"),
+            "getErrorCode": M(29, "int"),
+            "getCells": M(29, _LIST),
+        },
+    ),
+]
+
+CLASSES: dict[str, ClassSpec] = {c.name: c for c in _CLASSES}
+
+
+def spec(name: str) -> ClassSpec:
+    return CLASSES[name]
