@@ -300,11 +300,12 @@ def test_the_stand_in_refuses_an_unflagged_receiver_on_api_34() -> None:
     with service_android(api=34) as device:
         from jnius import autoclass
 
-        receiver = svc.StopReceiver(device.service, 34, lambda: None)
+        service = autoclass("org.kivy.android.PythonService").mService
+        receiver = svc.StopReceiver(service, 34, lambda: None)
         filter_ = autoclass("android.content.IntentFilter")("x")
         with pytest.raises(JavaException) as error:
-            device.service.registerReceiver(receiver.receiver, filter_, 0)
-    assert error.value.classname == "java.lang.SecurityException"
+            service.registerReceiver(receiver.receiver, filter_, 0)
+    assert error.value.classname == "java.lang.SecurityException" and device.receivers == []
 
 
 # -- packaging ------------------------------------------------------------------------------

@@ -121,3 +121,173 @@ def test_the_stand_in_leaves_sys_modules_as_it_was() -> None:
     with android():
         assert "jnius" in sys.modules
     assert "jnius" not in sys.modules and "android" not in sys.modules
+
+
+# -- fields of an object type, overloads by API level -----------------------------------------
+
+
+def _statics() -> tuple[object, object]:
+    import jnius
+
+    return (
+        jnius.autoclass("org.kivy.android.PythonActivity").mActivity,
+        jnius.autoclass("org.kivy.android.PythonService").mService,
+    )
+
+
+def test_m_activity_and_m_service_are_wrapped_in_their_declared_types() -> None:
+    from tests.mobile.standin.jnius import JavaObject
+    from tests.mobile.standin.service_models import PACKAGE, service_android
+
+    with service_android(api=34) as device:
+        import jnius
+
+        # the runtime class is the generated ServiceSurvey; the field declares PythonService
+        device.service.java_class = f"{PACKAGE}.ServiceSurvey"
+        activity, service = _statics()
+        assert isinstance(activity, JavaObject) and isinstance(service, JavaObject)
+        assert service.getClass().getName() == f"{PACKAGE}.ServiceSurvey"
+        assert not hasattr(service, "start")  # ServiceSurvey's, not PythonService's
+        assert jnius.cast(f"{PACKAGE}.ServiceSurvey", service).getPackageName() == PACKAGE
+        assert not hasattr(service, "shouldShowRequestPermissionRationale")  # Activity's
+        assert activity.shouldShowRequestPermissionRationale(FINE_NAME) is False
+        device.activity = None  # the service process: no activity
+        assert _statics()[0] is None
+
+
+FINE_NAME = "android.permission.ACCESS_FINE_LOCATION"
+
+
+def test_a_call_through_m_activity_or_m_service_checks_the_api_level() -> None:
+    with android(api=22) as device:
+        for context in _statics():
+            assert context.getPackageName() == device.package
+            with pytest.raises(AttributeError):
+                context.checkSelfPermission(FINE_NAME)  # API 23
+    with android(api=7):
+        for context in _statics():
+            with pytest.raises(AttributeError):
+                context.getExternalFilesDir(None)  # API 8
+            assert context.getFilesDir().getAbsolutePath().endswith("/files")
+
+
+def test_a_call_through_m_activity_or_m_service_checks_permissions() -> None:
+    from tests.mobile.standin.service_models import service_android
+
+    with android(api=34, sims=[telkomsel()], granted=()) as device:
+        import jnius
+
+        context = jnius.autoclass("android.content.Context")
+        for owner in _statics():
+            with pytest.raises(JavaException) as error:
+                owner.getSystemService(context.TELEPHONY_SERVICE).getAllCellInfo()
+            assert error.value.classname == "java.lang.SecurityException"
+        assert device.refused == ["getAllCellInfo", "getAllCellInfo"]
+    with service_android(api=34, granted=()) as device:
+        import jnius
+
+        from mobile.petasinyal_app.android_service import ForegroundNotification, notification_text
+
+        (_, service) = _statics()
+        device.granted.discard("android.permission.VIBRATE")
+        vibrator = jnius.cast(
+            "android.os.Vibrator",
+            service.getSystemService(jnius.autoclass("android.content.Context").VIBRATOR_SERVICE),
+        )
+        with pytest.raises(JavaException) as error:
+            vibrator.vibrate(jnius.autoclass("android.os.VibrationEffect").createOneShot(10, -1))
+        assert error.value.classname == "java.lang.SecurityException"
+        # startForeground of a location service without a location permission (API 34)
+        notification = ForegroundNotification(service, 34)
+        with pytest.raises(JavaException) as error:
+            notification.start(notification_text(None, "en"), "Survey")
+        assert error.value.classname == "java.lang.SecurityException"
+        assert device.foreground is None and device.vibrations == []
+
+
+def test_an_overload_newer_than_the_device_is_absent() -> None:
+    from tests.mobile.standin.service_models import RECEIVER_NOT_EXPORTED, service_android
+
+    def receiver_and_filter() -> tuple[object, object]:
+        import jnius
+
+        callback = type(
+            "Callback",
+            (jnius.PythonJavaClass,),
+            {"__javainterfaces__": ["org/kivy/android/GenericBroadcastReceiverCallback"]},
+        )()
+        receiver = jnius.autoclass("org.kivy.android.GenericBroadcastReceiver")(callback)
+        return receiver, jnius.autoclass("android.content.IntentFilter")("x")
+
+    for api, flags_form in ((25, False), (26, True)):
+        with service_android(api=api) as device:
+            (_, service) = _statics()
+            receiver, filter_ = receiver_and_filter()
+            if flags_form:
+                service.registerReceiver(receiver, filter_, RECEIVER_NOT_EXPORTED)
+            else:
+                with pytest.raises(JavaException, match="argument"):  # as pyjnius words it
+                    service.registerReceiver(receiver, filter_, RECEIVER_NOT_EXPORTED)
+                service.registerReceiver(receiver, filter_)  # the API 1 form
+            assert len(device.receivers) == 1
+    with service_android(api=25):
+        import jnius
+
+        builder_class = jnius.autoclass("android.app.Notification$Builder")
+        with pytest.raises(JavaException, match="argument"):
+            builder_class(_statics()[1], "channel")  # (Context, String): API 26
+    with service_android(api=28) as device:
+        import jnius
+
+        (_, service) = _statics()
+        builder_class = jnius.autoclass("android.app.Notification$Builder")
+        notification = builder_class(service, "channel").build()
+        with pytest.raises(JavaException, match="argument"):
+            service.startForeground(7, notification, 8)  # with the type: API 29
+        service.startForeground(7, notification)
+        assert device.foreground is not None
+        service.stopForeground(1)  # (int flags): API 24
+        assert device.foreground is None
+    with service_android(api=23) as device:
+        (_, service) = _statics()
+        with pytest.raises(JavaException, match="argument"):
+            service.stopForeground(1)  # only (boolean) before 24, and it takes no int
+        service.stopForeground(True)
+
+
+def _both_forms_listener(got: list[str]) -> object:
+    import jnius
+
+    class Listener(jnius.PythonJavaClass):
+        __javainterfaces__ = ["android/location/LocationListener"]  # noqa: RUF012
+
+        @jnius.java_method("(Landroid/location/Location;)V")
+        def onLocationChanged(self, location):  # type: ignore[no-untyped-def]
+            got.append("single")
+
+        @jnius.java_method("(Ljava/util/List;)V", name="onLocationChanged")
+        def onLocationChangedList(self, locations):  # type: ignore[no-untyped-def]
+            got.append("list")
+
+    return Listener()
+
+
+def test_android_calls_the_location_listener_form_of_its_api_level() -> None:
+    for api, form in ((30, "single"), (31, "list")):
+        with android(api=api) as device:
+            got: list[str] = []
+            device.listeners.append(("gps", _both_forms_listener(got)))
+            device.gps_fix(-0.3, 100.4, time_ms=1_700_000_000_000)
+            assert got == [form]
+
+
+def test_the_no_service_alert_vibrates_and_beeps_from_the_service() -> None:
+    from mobile.petasinyal_app.alerts import alert_no_service
+    from tests.mobile.standin.service_models import service_android
+
+    with service_android(api=26) as device:
+        alert_no_service()
+        assert device.vibrations == [600] and device.tones == [(5, 28, 400)]
+        device.service = None  # the UI process alerts through the activity
+        alert_no_service()
+        assert device.vibrations == [600, 600]

@@ -24,13 +24,13 @@ from mobile.petasinyal_app.sensors.facades import (
     Fix,
     Location,
     Network,
-    PermissionStatus,
     Permissions,
+    PermissionStatus,
     Sensors,
     SimState,
 )
 from mobile.petasinyal_app.settings import load_settings
-from tests.mobile.test_sync import code_for, server_app  # noqa: F401  (fixture)
+from tests.mobile.live_server import code_for
 from tests.server.live import thread_server
 from tests.server.test_live import count
 
@@ -248,7 +248,7 @@ def test_no_sensor_before_permission_and_no_reading_without_it(
 @pytest.fixture
 def enrolled(
     server_app: Flask, tmp_path: Path, clock: Clock
-) -> Iterator[tuple[SurveyEngine, Gps, str]]:  # noqa: F811
+) -> Iterator[tuple[SurveyEngine, Gps, str]]:
     with thread_server(server_app) as url:
         engine, gps = make(tmp_path / "phone", clock, online=False)
         act(engine, "settings", server_url=url)
@@ -261,7 +261,7 @@ def enrolled(
 def test_sync_starts_when_the_network_comes_back(
     enrolled: tuple[SurveyEngine, Gps, str],
     server_app: Flask,
-    clock: Clock,  # noqa: F811
+    clock: Clock,
 ) -> None:
     engine, gps, _ = enrolled
     gps.move()
@@ -284,7 +284,7 @@ def test_sync_starts_when_the_network_comes_back(
 
 def test_readings_taken_during_a_sync_wait_for_the_next_batch(
     enrolled: tuple[SurveyEngine, Gps, str],
-    server_app: Flask,  # noqa: F811
+    server_app: Flask,
 ) -> None:
     engine, gps, _ = enrolled
     gps.move()
@@ -298,7 +298,7 @@ def test_readings_taken_during_a_sync_wait_for_the_next_batch(
 
 def test_reviews_of_uploads_before_a_re_enrolment_reach_the_officer(
     enrolled: tuple[SurveyEngine, Gps, str],
-    server_app: Flask,  # noqa: F811
+    server_app: Flask,
 ) -> None:
     from server.db import session_scope
     from server.models import Upload

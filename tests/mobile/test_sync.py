@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,7 @@ from mobile.petasinyal_app.outbox import Outbox
 from mobile.petasinyal_app.recorder import Recorder
 from mobile.petasinyal_app.sensors.facades import CellReading, Fix
 from mobile.petasinyal_app.sync import SyncClient, SyncError
-from server import create_app
-from server.accounts import create_user, issue_enrol_code
-from server.migrate import upgrade
+from tests.mobile.live_server import code_for
 from tests.mobile.proxy import flaky_proxy
 from tests.server.live import thread_server
 from tests.server.test_live import count
@@ -38,23 +36,6 @@ class FailFirst:
             start_response("500 INTERNAL SERVER ERROR", [("Content-Type", "application/json")])
             return [b'{"code": 500, "message": "database restarting", "details": {}}']
         return self.app(environ, start_response)
-
-
-@pytest.fixture
-def server_app(tmp_path: Path) -> Iterator[Flask]:
-    url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "MAX_BATCH": 400})
-    app.config["DB_URL"] = url
-    with app.app_context():
-        create_user("ani", "rahasia-123", "officer")
-    yield app
-    app.extensions["petasinyal.engine"].dispose()
-
-
-def code_for(app: Flask) -> str:
-    with app.app_context():
-        return issue_enrol_code("ani", 30)[0]
 
 
 def filled_outbox(tmp_path: Path, n: int, name: str = "phone.sqlite3") -> Outbox:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.mobile.standin.table import COARSE, FINE, NETWORK_STATE, PHONE
+from tests.mobile.standin.table import COARSE, FINE, NETWORK_STATE, PHONE, VIBRATE
 
 __all__ = ["UNAVAILABLE", "Cell", "Device", "Sim"]
 
@@ -234,6 +234,41 @@ class _Context(_Peer):
     def shouldShowRequestPermissionRationale(self, permission: str) -> bool:
         return permission in self.device.denied_once and permission not in self.device.never_ask
 
+    def getFilesDir(self) -> _Peer:
+        path = f"/data/user/0/{self.device.package}/files"
+        return _Peer("java.io.File", AbsolutePath=path, Path=path)
+
+    def getExternalFilesDir(self, kind: str | None) -> _Peer:
+        path = f"/storage/emulated/0/Android/data/{self.device.package}/files"
+        path += f"/{kind}" if kind else ""
+        return _Peer("java.io.File", AbsolutePath=path, Path=path)
+
+
+class _Vibrator(_Peer):
+    def __init__(self, device: Device):
+        super().__init__("android.os.SystemVibrator")  # the hidden runtime class
+        self.device = device
+
+    def hasVibrator(self) -> bool:
+        return True
+
+    def vibrate(self, effect: Any) -> None:
+        ms = effect if isinstance(effect, int) else effect.values["ms"]
+        self.device.vibrations.append(ms)
+
+
+class _ToneGenerator(_Peer):
+    def __init__(self, device: Device, stream: int, volume: int):
+        super().__init__("android.media.ToneGenerator")
+        self.device, self.stream, self.volume = device, stream, volume
+
+    def startTone(self, tone: int, duration_ms: int = -1) -> bool:
+        self.device.tones.append((self.stream, tone, duration_ms))
+        return True
+
+    def release(self) -> None:
+        self.device.released_tones += 1
+
 
 class _Location(_Peer):
     def __init__(self, device: Device):
@@ -285,6 +320,9 @@ class _Statics:
     def fromParts(self, scheme: str, part: str, fragment: str | None) -> _Peer:
         return _Peer("android.net.Uri", text=f"{scheme}:{part}")
 
+    def createOneShot(self, ms: int, amplitude: int) -> _Peer:
+        return _Peer("android.os.VibrationEffect", ms=ms, amplitude=amplitude)
+
 
 class Device:
     """The phone. ``granted`` holds full permission names (install-time ones included)."""
@@ -295,7 +333,9 @@ class Device:
         self.api = api
         self.sims = list(sims or [])
         self.package = package
-        self.granted: set[str] = {NETWORK_STATE, "android.permission.INTERNET"}
+        self.model = "Pixel 7"
+        # install-time permissions (buildozer.spec)
+        self.granted: set[str] = {NETWORK_STATE, "android.permission.INTERNET", VIBRATE}
         self.airplane = False
         self.clock_ms = 3_600_000  # time since boot
         self.cache: dict[int, list[tuple[Cell, int]]] = {}
@@ -310,9 +350,12 @@ class Device:
         self.asked: list[list[str]] = []
         self.refused: list[str] = []  # protected calls made without their permission
         self.started: list[dict[str, Any]] = []
+        self.vibrations: list[int] = []  # milliseconds of each vibration
+        self.tones: list[tuple[int, int, int]] = []  # (stream, tone, milliseconds)
+        self.released_tones = 0
         self.runtime: Any = None
         self.activity: _Context | None = _Context(self, "org.kivy.android.PythonActivity")
-        self.service = _Context(self, "org.kivy.android.PythonService")
+        self.service: _Context | None = _Context(self, "org.kivy.android.PythonService")
         self._services = {
             "phone": _Telephony(self, None),
             "telephony_subscription_service": _Peer(
@@ -321,6 +364,7 @@ class Device:
             ),
             "location": _Location(self),
             "connectivity": _Connectivity(self),
+            "vibrator": _Vibrator(self),
         }
         self.refresh_cache()
 
@@ -377,7 +421,10 @@ class Device:
             if wanted != provider:
                 continue
             wrap = self.runtime.wrap
-            if self.api >= 31:
+            batched = self.runtime.has_overload(  # API 31: the List form, as Android calls it
+                "android.location.LocationListener", "onLocationChanged", ("java.util.List",)
+            )
+            if batched:
                 listener.invoke(
                     "onLocationChanged",
                     "(Ljava/util/List;)V",
@@ -422,6 +469,8 @@ class Device:
     def construct(self, class_name: str, *args: Any) -> Any:
         if class_name == "org.petasinyal.CellInfoResult":
             return _CellInfoResult()
+        if class_name == "android.media.ToneGenerator":
+            return _ToneGenerator(self, *args)
         if class_name == "android.content.Intent":
             intent = _Peer(
                 "android.content.Intent",

@@ -5,7 +5,10 @@ pyjnius semantics kept here: a method returns an object of its declared type (on
 absent until ``cast``; classes, methods and fields above the device's API level are absent
 (``autoclass`` raises ``JavaException``, attributes raise ``AttributeError``); a protected
 call without its permission raises ``JavaException`` (``java.lang.SecurityException``);
-``PythonJavaClass`` implements interfaces only.
+``PythonJavaClass`` implements interfaces only. A field holding an object is wrapped in
+its *declared* type, as a method return is (``PythonActivity.mActivity`` is a
+``PythonActivity``). Overloads are chosen as pyjnius does, by argument count and then
+argument types: one added at a higher API level than the device's is absent.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from tests.mobile.standin.table import CLASSES, PERMISSION_RULES, ClassSpec, Met
 
 __all__ = ["JavaException", "JavaObject", "make_module", "runtime_class"]
 
-_PRIMITIVES = {"void", "int", "long", "boolean", "float", "double"}
+_PRIMITIVES = {"void", "int", "long", "short", "byte", "boolean", "float", "double"}
+_INTEGRAL = {"int", "long", "short", "byte"}
 
 
 class JavaException(Exception):
@@ -56,6 +60,16 @@ def runtime_class(peer: Any) -> str:
     return peer.java_class
 
 
+def overloads_of(entry: Method | tuple[Method, ...] | None) -> tuple[Method, ...]:
+    if entry is None:
+        return ()
+    return entry if isinstance(entry, tuple) else (entry,)
+
+
+def _signature(method: Method) -> object:
+    return (method.arity, method.params)
+
+
 class _Runtime:
     def __init__(self, device: Any):
         self.device = device
@@ -66,16 +80,22 @@ class _Runtime:
             raise JavaException(f"Class not found {name!r}", "java.lang.ClassNotFoundException")
         return spec
 
-    def find(self, declared: str, attr: str, static: bool) -> Method | None:
+    def find(self, declared: str, attr: str, static: bool) -> list[Method]:
+        """The overloads of ``attr`` on ``declared`` at the device's API level: for each
+        signature the nearest class's that exists (an override newer than the device leaves
+        the superclass's in place, as reflection on the phone finds it)."""
+        found: dict[object, Method] = {}
         for spec in _lineage(declared):
-            method = spec.methods.get(attr)
-            if method is not None and (static is False or method.static):
-                return (
-                    method
-                    if method.api <= self.device.api and spec.api <= self.device.api
-                    else None
-                )
-        return None
+            if spec.api > self.device.api:
+                continue
+            for method in overloads_of(spec.methods.get(attr)):
+                if method.api <= self.device.api and (not static or method.static):
+                    found.setdefault(_signature(method), method)
+        return list(found.values())
+
+    def has_overload(self, declared: str, attr: str, params: tuple[str, ...]) -> bool:
+        """Whether ``declared.attr(params)`` exists at the device's API level."""
+        return any(m.params == params for m in self.find(declared, attr, static=False))
 
     def check_permission(self, method: Method, name: str) -> None:
         if method.perm is None:
@@ -87,23 +107,41 @@ class _Runtime:
                     f"{name}: needs one of {sorted(group)}", "java.lang.SecurityException"
                 )
 
-    def check_params(self, method: Method, name: str, args: tuple[Any, ...]) -> None:
-        for wanted, arg in zip(method.params or (), args, strict=False):
-            if wanted in _PRIMITIVES or arg is None:
-                continue
-            if isinstance(arg, PythonJavaClass):
-                ok = wanted in arg.java_interfaces()
-            else:
-                peer = arg.peer if isinstance(arg, JavaObject) else arg
-                ok = is_a(runtime_class(peer), wanted)
-            if not ok:
-                raise JavaException(f"{name}: argument is not a {wanted}", "jnius.JavaException")
+    def fits(self, wanted: str, arg: Any) -> bool:
+        """Whether pyjnius converts ``arg`` to a Java ``wanted`` parameter."""
+        if wanted in _PRIMITIVES:
+            if wanted == "boolean":
+                return isinstance(arg, bool)
+            if wanted in _INTEGRAL:
+                return isinstance(arg, int) and not isinstance(arg, bool)
+            return isinstance(arg, int | float) and not isinstance(arg, bool)
+        if arg is None:
+            return True
+        if isinstance(arg, PythonJavaClass):
+            return wanted in arg.java_interfaces()
+        peer = arg.peer if isinstance(arg, JavaObject) else arg
+        return (isinstance(peer, str) or hasattr(peer, "java_class")) and is_a(
+            runtime_class(peer), wanted
+        )
+
+    def select(self, name: str, methods: list[Method], args: tuple[Any, ...]) -> Method:
+        """The overload pyjnius calls for ``args``, or its JavaException."""
+        counted = [m for m in methods if m.arity is None or m.arity == len(args)]
+        if not counted:
+            if len(methods) == 1:
+                raise JavaException(f"{name}: Invalid call, number of argument mismatch")
+            raise JavaException(f"{name}: No methods matching your arguments")
+        typed = [m for m in counted if all(map(self.fits, m.params or (), args))]
+        if not typed:
+            wanted = counted[0].params if len(counted) == 1 else [m.params for m in counted]
+            raise JavaException(f"{name}: arguments do not match {wanted}")
+        return typed[0]
 
     def call(
-        self, declared: str, peer: Any, name: str, method: Method, args: tuple[Any, ...]
+        self, declared: str, peer: Any, name: str, methods: list[Method], args: tuple[Any, ...]
     ) -> Any:
+        method = self.select(name, methods, args)
         self.check_permission(method, name)
-        self.check_params(method, name, args)
         impl = getattr(peer, name, None)
         if impl is None:
             raise NotImplementedError(f"stand-in: {declared}.{name} is declared but not modelled")
@@ -129,14 +167,14 @@ class JavaObject:
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("_"):
             raise AttributeError(attr)
-        method = self._runtime.find(self._declared, attr, static=False)
-        if method is None:
+        methods = self._runtime.find(self._declared, attr, static=False)
+        if not methods:
             field = _field(self._runtime, self._declared, attr)
             if field is not _MISSING:
                 return field
             raise AttributeError(f"{self._declared!r} object has no attribute {attr!r}")
         runtime, peer, declared = self._runtime, self.peer, self._declared
-        return lambda *args: runtime.call(declared, peer, attr, method, args)
+        return lambda *args: runtime.call(declared, peer, attr, methods, args)
 
     def __repr__(self) -> str:
         return f"<{self._declared} at stand-in>"
@@ -146,17 +184,24 @@ _MISSING = object()
 
 
 def _field(runtime: _Runtime, declared: str, attr: str) -> Any:
+    """A static or instance field: a primitive or String as a Python value, an object
+    wrapped in the field's declared type (``None`` for null), as pyjnius reads a field."""
     for spec in _lineage(declared):
         field = spec.fields.get(attr)
-        if field is not None:
-            if field.api > runtime.device.api or spec.api > runtime.device.api:
-                return _MISSING
-            value = field.value
-            if isinstance(value, str) and value.startswith("device:"):
-                value = getattr(runtime.device, value.removeprefix("device:"))
-                if hasattr(value, "java_class"):  # an object field: typed as its runtime class
-                    value = JavaObject(runtime, value, runtime_class(value))
+        if field is None:
+            continue
+        if field.api > runtime.device.api or spec.api > runtime.device.api:
+            return _MISSING
+        value = field.value
+        if isinstance(value, str) and value.startswith("device:"):
+            value = getattr(runtime.device, value.removeprefix("device:"))
+        if isinstance(value, JavaObject):
+            raise AssertionError(f"stand-in: {spec.name}.{attr} must hold a peer, not a wrapper")
+        if field.type is None:
+            if hasattr(value, "java_class"):
+                raise AssertionError(f"stand-in: {spec.name}.{attr} holds an object: type it")
             return value
+        return runtime.wrap(value, field.type)
     return _MISSING
 
 
@@ -172,17 +217,20 @@ class _JavaClass:
         value = _field(self._runtime, self._spec.name, attr)
         if value is not _MISSING:
             return value
-        method = self._runtime.find(self._spec.name, attr, static=True)
-        if method is None:
+        methods = self._runtime.find(self._spec.name, attr, static=True)
+        if not methods:
             raise AttributeError(f"type object {self._spec.name!r} has no attribute {attr!r}")
         runtime, statics = self._runtime, self._runtime.device.statics(self._spec.name)
-        return lambda *args: runtime.call(self._spec.name, statics, attr, method, args)
+        return lambda *args: runtime.call(self._spec.name, statics, attr, methods, args)
 
     def __call__(self, *args: Any) -> JavaObject:
         if not self._spec.constructible or self._spec.kind != "class":
             raise JavaException(
                 f"{self._spec.name} cannot be instantiated here", "java.lang.InstantiationException"
             )
+        constructors = [c for c in self._spec.constructors if c.api <= self._runtime.device.api]
+        if self._spec.constructors:
+            self._runtime.select(f"{self._spec.name}.<init>", constructors, args)
         peer = self._runtime.device.construct(self._spec.name, *args)
         return JavaObject(self._runtime, peer, self._spec.name)
 

@@ -6,9 +6,9 @@ with the API level it was added in, from the Android API reference) are added to
 gives the peers. ``with service_android(api=34) as device:`` installs the strict ``jnius``
 for the block, as :func:`tests.mobile.standin.android` does.
 
-The table has one entry per method name; where Java overloads differ in API level the peer
-checks the arity, as pyjnius would find no matching overload: ``startForeground(int,
-Notification, int)`` (29), ``registerReceiver(receiver, filter, int)`` (26). What Android
+Overloads added at different API levels are table entries of their own (``startForeground
+(int, Notification, int)`` 29, ``Notification.Builder(Context, String)`` 26): below that
+level pyjnius finds no matching overload. What Android
 enforces is enforced here: a ``PendingIntent`` without FLAG_IMMUTABLE/FLAG_MUTABLE from API
 31, a receiver without RECEIVER_EXPORTED/NOT_EXPORTED for an app broadcast from 34, a
 location foreground service without FOREGROUND_SERVICE_LOCATION and a location permission
@@ -26,7 +26,7 @@ from typing import Any
 from tests.mobile.standin import _p4a_modules
 from tests.mobile.standin.device import Device, _Context, _Peer, _Statics
 from tests.mobile.standin.jnius import JavaException, JavaObject, make_module
-from tests.mobile.standin.table import CLASSES, COARSE, FINE, ClassSpec, Field
+from tests.mobile.standin.table import CLASSES, COARSE, FINE, ClassSpec, Field, overloads
 from tests.mobile.standin.table import Method as M
 
 __all__ = ["PACKAGE", "ServiceDevice", "service_android"]
@@ -51,7 +51,9 @@ def _c(name: str, api: int, **kw: Any) -> ClassSpec:
 
 
 def _extend(
-    name: str, methods: dict[str, M] | None = None, fields: dict[str, Field] | None = None
+    name: str,
+    methods: dict[str, M | tuple[M, ...]] | None = None,
+    fields: dict[str, Field] | None = None,
 ) -> None:
     spec = CLASSES[name]
     CLASSES[name] = replace(
@@ -66,14 +68,6 @@ def _register() -> None:
             "getApplicationContext": M(1, _CTX),
             "getApplicationInfo": M(4, "android.content.pm.ApplicationInfo"),
             "getPackageManager": M(1, "android.content.pm.PackageManager"),
-            # (receiver, filter) is API 1; (receiver, filter, int flags) API 26: see the peer
-            "registerReceiver": M(
-                1,
-                "android.content.Intent",
-                params=("android.content.BroadcastReceiver", "android.content.IntentFilter"),
-            ),
-            "unregisterReceiver": M(1, params=("android.content.BroadcastReceiver",)),
-            "sendBroadcast": M(1, params=(_INTENT,)),
         },
         fields={
             "NOTIFICATION_SERVICE": Field(1, "notification"),
@@ -84,9 +78,11 @@ def _register() -> None:
     _extend(
         "android.app.Service",
         methods={
-            # (int, Notification) API 5; (int, Notification, int type) API 29: see the peer
-            "startForeground": M(5, params=("int", "android.app.Notification")),
-            "stopForeground": M(5),  # (boolean) 5, (int flags) 24: see the peer
+            "startForeground": overloads(
+                M(5, params=("int", "android.app.Notification")),
+                M(29, params=("int", "android.app.Notification", "int")),  # the type
+            ),
+            "stopForeground": overloads(M(5, params=("boolean",)), M(24, params=("int",))),
             "stopSelf": M(1),
         },
         fields={"STOP_FOREGROUND_REMOVE": Field(24, 1)},
@@ -97,15 +93,13 @@ def _register() -> None:
         methods={"getLaunchIntentForPackage": M(3, _INTENT)},
     )
     for spec in [
-        _c("android.app.Application", 1, superclass=_CTX),
+        _c("android.app.Application", 1, superclass="android.content.ContextWrapper"),
         _c("android.content.pm.ApplicationInfo", 1, fields={"icon": Field(1, APP_ICON)}),
         _c(
             "android.content.pm.ServiceInfo",
             1,
             fields={"FOREGROUND_SERVICE_TYPE_LOCATION": Field(29, TYPE_LOCATION)},
         ),
-        _c("android.content.BroadcastReceiver", 1, kind="abstract"),
-        _c("android.content.IntentFilter", 1, constructible=True),
         _c(
             _PI,
             1,
@@ -146,7 +140,11 @@ def _register() -> None:
         _c(
             _NB,
             11,
-            constructible=True,  # (Context) 11, deprecated in 26; (Context, String) 26
+            constructible=True,
+            constructors=overloads(
+                M(11, params=(_CTX,)),  # deprecated in 26
+                M(26, params=(_CTX, "java.lang.String")),  # with the channel id
+            ),
             methods={
                 "setContentTitle": M(11, _NB, params=("java.lang.CharSequence",)),
                 "setContentText": M(11, _NB, params=("java.lang.CharSequence",)),
@@ -165,7 +163,11 @@ def _register() -> None:
         _c(
             "android.app.Notification$Action$Builder",
             20,
-            constructible=True,  # (int, CharSequence, PendingIntent) 20; (Icon, ...) 23
+            constructible=True,
+            constructors=overloads(
+                M(20, params=("int", "java.lang.CharSequence", _PI)),  # deprecated in 23
+                M(23, params=("android.graphics.drawable.Icon", "java.lang.CharSequence", _PI)),
+            ),
             methods={"build": M(20, "android.app.Notification$Action")},
         ),
         _c(
@@ -198,8 +200,6 @@ _register()
 class _Builder(_Peer):
     def __init__(self, device: ServiceDevice, args: tuple[Any, ...]):
         super().__init__(_NB)
-        if len(args) == 2 and device.api < 26:
-            raise JavaException("No constructor matching your arguments", "jnius.JavaException")
         self.values = {"channel": args[1] if len(args) == 2 else None, "actions": []}
 
     def _set(self, key: str, value: Any) -> _Builder:
@@ -297,8 +297,6 @@ class _AppContext(_Context):
 
     def registerReceiver(self, receiver: _Receiver, intent_filter: _Peer, *rest: Any) -> None:
         device = self.device
-        if len(rest) == 1 and device.api < 26:
-            raise JavaException("No methods matching your arguments", "jnius.JavaException")
         flags = rest[0] if len(rest) == 1 else 0
         if device.api >= 34 and not flags & (RECEIVER_EXPORTED | RECEIVER_NOT_EXPORTED):
             raise JavaException(
@@ -321,8 +319,6 @@ class _AppContext(_Context):
         self.device.start_foreground(ident, notification, *rest)
 
     def stopForeground(self, flags: Any) -> None:
-        if not isinstance(flags, bool) and self.device.api < 24:
-            raise JavaException("No methods matching your arguments", "jnius.JavaException")
         self.device.foreground = None
 
     def stopSelf(self) -> None:
@@ -361,16 +357,16 @@ class _ServiceStatics(_Statics):
 class ServiceDevice(Device):
     """A :class:`Device` with the notification manager, foreground state and broadcasts.
 
-    ``PythonActivity.mActivity`` and ``PythonService.mService`` are given as pyjnius gives a
-    static field of an object type: wrapped in the field's declared class.
+    ``activity`` and ``service`` are the peers behind ``PythonActivity.mActivity`` and
+    ``PythonService.mService`` (the stand-in wraps them in the fields' declared classes).
     """
 
     def __init__(self, api: int = 34, package: str = PACKAGE):
         super().__init__(api, [], package)
         self.granted |= {FGS, FGS_LOCATION, NOTIFICATIONS}  # FGS ones: install-time
         self.application = _AppContext(self, "android.app.Application")
-        self.activity_peer = _AppContext(self, "org.kivy.android.PythonActivity")
-        self.service_peer = _AppContext(self, "org.kivy.android.PythonService")
+        self.activity = _AppContext(self, "org.kivy.android.PythonActivity")
+        self.service = _AppContext(self, "org.kivy.android.PythonService")
         self.notifications = _NotificationManager(self)
         self._services["notification"] = self.notifications
         self.receivers: list[tuple[_Receiver, str, int]] = []
@@ -378,25 +374,6 @@ class ServiceDevice(Device):
         self.stopped_self = 0
         self.service_starts: list[dict[str, str]] = []
         self.service_stops = 0
-
-    @property
-    def activity(self) -> Any:
-        return self._wrapped(self.activity_peer, "org.kivy.android.PythonActivity")
-
-    @activity.setter
-    def activity(self, peer: Any) -> None:
-        self.activity_peer = peer
-
-    @property
-    def service(self) -> Any:
-        return self._wrapped(self.service_peer, "org.kivy.android.PythonService")
-
-    @service.setter
-    def service(self, peer: Any) -> None:
-        self.service_peer = peer
-
-    def _wrapped(self, peer: Any, declared: str) -> Any:
-        return peer if self.runtime is None else self.runtime.wrap(peer, declared)
 
     def statics(self, class_name: str) -> _ServiceStatics:
         return _ServiceStatics(self)
@@ -432,8 +409,6 @@ class ServiceDevice(Device):
         return super().construct(class_name, *args)
 
     def start_foreground(self, ident: int, notification: _Peer, *rest: Any) -> None:
-        if rest and self.api < 29:
-            raise JavaException("No methods matching your arguments", "jnius.JavaException")
         if ident == 0:
             raise JavaException("id must not be 0", "java.lang.IllegalArgumentException")
         kind = rest[0] if rest else TYPE_MANIFEST  # the manifest says location
@@ -459,7 +434,7 @@ class ServiceDevice(Device):
                 continue
             if flags & RECEIVER_NOT_EXPORTED and sender != self.package:
                 continue
-            context = self.runtime.wrap(self.service_peer, _CTX)
+            context = self.runtime.wrap(self.service, _CTX)
             wrapped = self.runtime.wrap(intent, _INTENT)
             receiver.callback.invoke(
                 "onReceive",

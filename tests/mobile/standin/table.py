@@ -3,19 +3,24 @@
 Every class, method and field carries the API level it was added in (checked against
 developer.android.com / the API diff reports; see the report of issue 11 for the list).
 A method returns its *declared* type; ``java.lang.Object`` returns are resolved to the
-runtime class, as pyjnius does. ``perm`` names a rule in :data:`PERMISSION_RULES`.
+runtime class, as pyjnius does. ``perm`` names a rule in :data:`PERMISSION_RULES`. A name
+with overloads added at different API levels maps to a tuple of :class:`Method`, each with
+its ``arity`` and ``params`` (``Context.registerReceiver``: two arguments from API 1, the
+``flags`` form from 26). A field of an object type names its declared ``type``: pyjnius
+wraps the value in it (``PythonActivity.mActivity`` is a ``PythonActivity``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-__all__ = ["CLASSES", "PERMISSION_RULES", "ClassSpec", "Field", "Method", "spec"]
+__all__ = ["CLASSES", "PERMISSION_RULES", "ClassSpec", "Field", "Method", "overloads", "spec"]
 
 FINE = "android.permission.ACCESS_FINE_LOCATION"
 COARSE = "android.permission.ACCESS_COARSE_LOCATION"
 PHONE = "android.permission.READ_PHONE_STATE"
 NETWORK_STATE = "android.permission.ACCESS_NETWORK_STATE"
+VIBRATE = "android.permission.VIBRATE"
 
 
 @dataclass(frozen=True)
@@ -24,13 +29,15 @@ class Method:
     returns: str = "void"
     perm: str | None = None
     static: bool = False
-    params: tuple[str, ...] | None = None  # Java-object parameters whose type is checked
+    params: tuple[str, ...] | None = None  # the parameter types, checked as pyjnius converts
+    arity: int | None = None  # None: any count (a method without overloads in the table)
 
 
 @dataclass(frozen=True)
 class Field:
     api: int
-    value: object
+    value: object  # a constant, or "device:<attribute>" read from the simulated phone
+    type: str | None = None  # the declared class of an object field; None: primitive/String
 
 
 @dataclass(frozen=True)
@@ -40,9 +47,18 @@ class ClassSpec:
     superclass: str | None = "java.lang.Object"
     kind: str = "class"  # "class", "abstract" or "interface"
     interfaces: tuple[str, ...] = ()
-    methods: dict[str, Method] = field(default_factory=dict)
+    methods: dict[str, Method | tuple[Method, ...]] = field(default_factory=dict)
     fields: dict[str, Field] = field(default_factory=dict)
     constructible: bool = False
+    constructors: tuple[Method, ...] = ()  # empty: any arguments (the peer checks them)
+
+
+def overloads(*methods: Method) -> tuple[Method, ...]:
+    """Overloads of one name; each gives ``params`` (its arity is their count)."""
+    typed = tuple(replace(m, arity=len(m.params or ())) for m in methods)
+    signatures = [m.params for m in typed]
+    assert len(set(signatures)) == len(signatures), f"duplicate overloads {signatures}"
+    return typed
 
 
 def _any_of(*perms: str) -> frozenset[str]:
@@ -60,6 +76,7 @@ PERMISSION_RULES = {
     # GPS_PROVIDER needed FINE before Android 12; from 31 COARSE gets coarsened fixes
     "gps": lambda api: [_any_of(FINE)] if api < 31 else [_any_of(FINE, COARSE)],
     "network_state": lambda api: [_any_of(NETWORK_STATE)],
+    "vibrate": lambda api: [_any_of(VIBRATE)],
 }
 
 M = Method
@@ -67,6 +84,11 @@ _OBJ = "java.lang.Object"
 _STR = "java.lang.String"
 _LIST = "java.util.List"
 _TM = "android.telephony.TelephonyManager"
+_CTX = "android.content.Context"
+_INTENT = "android.content.Intent"
+_RECEIVER = "android.content.BroadcastReceiver"
+_FILTER = "android.content.IntentFilter"
+_FILE = "java.io.File"
 _CALLBACK = "android.telephony.TelephonyManager$CellInfoCallback"
 
 
@@ -92,45 +114,61 @@ _CLASSES = [
         methods={"size": M(1, "int"), "get": M(1, _OBJ), "isEmpty": M(1, "boolean")},
     ),
     _c("java.util.concurrent.Executor", 1, kind="interface", methods={"execute": M(1)}),
-    # org.kivy.android (python-for-android)
+    _c(_FILE, 1, methods={"getAbsolutePath": M(1, _STR), "getPath": M(1, _STR)}),
+    # org.kivy.android / org.libsdl.app (python-for-android's sdl2 bootstrap): the static
+    # fields are declared PythonActivity / PythonService, so they are wrapped as such
     _c(
         "org.kivy.android.PythonActivity",
         1,
-        superclass="android.app.Activity",
-        fields={"mActivity": Field(1, "device:activity")},
+        superclass="org.libsdl.app.SDLActivity",
+        fields={"mActivity": Field(1, "device:activity", "org.kivy.android.PythonActivity")},
     ),
+    _c("org.libsdl.app.SDLActivity", 1, superclass="android.app.Activity"),
     _c(
         "org.kivy.android.PythonService",
         1,
         superclass="android.app.Service",
-        fields={"mService": Field(1, "device:service")},
+        fields={"mService": Field(1, "device:service", "org.kivy.android.PythonService")},
     ),
     # android.content / android.app
     _c(
-        "android.content.Context",
+        _CTX,
         1,
         kind="abstract",
         methods={
-            "getSystemService": M(1, _OBJ),
+            "getSystemService": M(1, _OBJ, params=(_STR,)),  # Object: the runtime class
             "getContentResolver": M(1, "android.content.ContentResolver"),
             "getPackageName": M(1, _STR),
-            "checkSelfPermission": M(23, "int"),
-            "startActivity": M(1, params=("android.content.Intent",)),
+            "checkSelfPermission": M(23, "int", params=(_STR,)),
+            "startActivity": M(1, params=(_INTENT,)),
+            "registerReceiver": overloads(
+                M(1, _INTENT, params=(_RECEIVER, _FILTER)),
+                M(26, _INTENT, params=(_RECEIVER, _FILTER, "int")),
+            ),
+            "unregisterReceiver": M(1, params=(_RECEIVER,)),
+            "sendBroadcast": M(1, params=(_INTENT,)),
+            "getFilesDir": M(1, _FILE),
+            "getExternalFilesDir": M(8, _FILE, params=(_STR,)),
         },
         fields={
             "TELEPHONY_SERVICE": Field(1, "phone"),
             "LOCATION_SERVICE": Field(1, "location"),
             "CONNECTIVITY_SERVICE": Field(1, "connectivity"),
+            "VIBRATOR_SERVICE": Field(1, "vibrator"),
             "TELEPHONY_SUBSCRIPTION_SERVICE": Field(22, "telephony_subscription_service"),
         },
     ),
+    _c("android.content.ContextWrapper", 1, superclass=_CTX),
+    _c("android.view.ContextThemeWrapper", 1, superclass="android.content.ContextWrapper"),
     _c(
         "android.app.Activity",
         1,
-        superclass="android.content.Context",
-        methods={"shouldShowRequestPermissionRationale": M(23, "boolean")},
+        superclass="android.view.ContextThemeWrapper",
+        methods={"shouldShowRequestPermissionRationale": M(23, "boolean", params=(_STR,))},
     ),
-    _c("android.app.Service", 1, superclass="android.content.Context"),
+    _c("android.app.Service", 1, superclass="android.content.ContextWrapper"),
+    _c(_RECEIVER, 1, kind="abstract"),
+    _c(_FILTER, 1, constructible=True),
     _c("android.content.ContentResolver", 1, kind="abstract"),
     _c(
         "android.content.Intent",
@@ -167,7 +205,44 @@ _CLASSES = [
         fields={"AIRPLANE_MODE_ON": Field(17, "airplane_mode_on")},
     ),
     # android.os
+    _c("android.os.Build", 1, fields={"MODEL": Field(1, "device:model")}),
     _c("android.os.Build$VERSION", 1, fields={"SDK_INT": Field(4, "device:api")}),
+    _c(
+        "android.os.Vibrator",
+        1,
+        kind="abstract",
+        methods={
+            "hasVibrator": M(11, "boolean"),
+            "vibrate": overloads(
+                M(1, perm="vibrate", params=("long",)),  # deprecated in 26
+                M(26, perm="vibrate", params=("android.os.VibrationEffect",)),
+            ),
+        },
+    ),
+    # what getSystemService(VIBRATOR_SERVICE) returns (hidden): cast it to Vibrator
+    _c("android.os.SystemVibrator", 1, superclass="android.os.Vibrator"),
+    _c(
+        "android.os.VibrationEffect",
+        26,
+        kind="abstract",
+        methods={"createOneShot": M(26, "android.os.VibrationEffect", static=True)},
+        fields={"DEFAULT_AMPLITUDE": Field(26, -1)},
+    ),
+    # android.media
+    _c("android.media.AudioManager", 1, fields={"STREAM_NOTIFICATION": Field(1, 5)}),
+    _c(
+        "android.media.ToneGenerator",
+        1,
+        constructible=True,
+        constructors=overloads(M(1, params=("int", "int"))),
+        methods={
+            "startTone": overloads(
+                M(1, "boolean", params=("int",)), M(5, "boolean", params=("int", "int"))
+            ),
+            "release": M(1),
+        },
+        fields={"TONE_PROP_BEEP2": Field(1, 28), "MAX_VOLUME": Field(1, 100)},
+    ),
     _c(
         "android.os.SystemClock",
         1,
@@ -406,8 +481,22 @@ _CLASSES = [
         },
         fields={"GPS_PROVIDER": Field(1, "gps"), "NETWORK_PROVIDER": Field(1, "network")},
     ),
-    # onLocationChanged(List), onFlushComplete: API 31; the others became default in 30
-    _c("android.location.LocationListener", 1, kind="interface"),
+    # onLocationChanged(List), onFlushComplete: API 31; the others became default in 30.
+    # Android calls these (the device picks the onLocationChanged form that exists).
+    _c(
+        "android.location.LocationListener",
+        1,
+        kind="interface",
+        methods={
+            "onLocationChanged": overloads(
+                M(1, params=("android.location.Location",)), M(31, params=(_LIST,))
+            ),
+            "onProviderEnabled": M(1, params=(_STR,)),
+            "onProviderDisabled": M(1, params=(_STR,)),
+            "onStatusChanged": M(1),  # deprecated in 29: never called from Android 10
+            "onFlushComplete": M(31, params=("int",)),
+        },
+    ),
     _c(
         "android.location.Location",
         1,
