@@ -106,10 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     from mobile.petasinyal_app.app import PetaSinyalApp
     from mobile.petasinyal_app.controller import SurveyController
 
+    exporter = None
+    if on_android():  # the export leaves the app's private folder: Downloads + share sheet
+        from mobile.petasinyal_app.android_share import export_and_share as exporter
     # on the phone the service vibrates on "no service" (the screen may be off or closed)
     controller = SurveyController(
         link,  # type: ignore[arg-type]
         alert=(lambda: None) if on_android() else None,
+        exporter=exporter,
     )
     PetaSinyalApp(controller).run()
     return 0

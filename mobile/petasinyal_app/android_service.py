@@ -264,7 +264,10 @@ class ForegroundNotification:
         icon = autoclass("android.graphics.drawable.Icon").createWithResource(
             self._context, self._icon
         )
-        action = autoclass("android.app.Notification$Action$Builder")(icon, words.stop, self._stop)
+        # a Java String: with overloads to choose from, pyjnius matches a Python str to
+        # String or Object only, never to this constructor's CharSequence
+        title = autoclass("java.lang.String")(words.stop)
+        action = autoclass("android.app.Notification$Action$Builder")(icon, title, self._stop)
         builder.addAction(action.build())
         if self.api >= 31:  # otherwise Android 12+ may hold it back for 10 seconds
             builder.setForegroundServiceBehavior(notification.FOREGROUND_SERVICE_IMMEDIATE)

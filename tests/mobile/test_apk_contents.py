@@ -90,7 +90,8 @@ sys.path.insert(0, {str(MOBILE.parent)!r})
 for name in [
     "mobile.petasinyal_app.engine", "mobile.petasinyal_app.link",
     "mobile.petasinyal_app.controller", "mobile.petasinyal_app.export",
-    "mobile.petasinyal_app.android_service", "mobile.petasinyal_app.sensors",
+    "mobile.petasinyal_app.android_service", "mobile.petasinyal_app.android_share",
+    "mobile.petasinyal_app.sensors",
 ] + [
     "mobile.petasinyal_app.sensors." + p.stem
     for p in __import__("pathlib").Path({str(MOBILE / "petasinyal_app" / "sensors")!r}).glob("android*.py")

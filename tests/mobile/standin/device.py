@@ -467,6 +467,8 @@ class Device:
         return _Statics(self)
 
     def construct(self, class_name: str, *args: Any) -> Any:
+        if class_name == "java.lang.String":  # a Java String made from a Python str
+            return _Peer("java.lang.String", text=str(args[0]) if args else "")
         if class_name == "org.petasinyal.CellInfoResult":
             return _CellInfoResult()
         if class_name == "android.media.ToneGenerator":

@@ -124,6 +124,14 @@ class _Runtime:
             runtime_class(peer), wanted
         )
 
+    def scores(self, wanted: str, arg: Any) -> bool:
+        """``fits`` as pyjnius's overload scoring sees it (``calculate_score``): a Python
+        str counts only for ``String`` and ``Object`` (not ``CharSequence``), so a method
+        with overloads needs a Java String where it takes a CharSequence."""
+        if isinstance(arg, str):
+            return wanted in ("java.lang.String", "java.lang.Object")
+        return self.fits(wanted, arg)
+
     def select(self, name: str, methods: list[Method], args: tuple[Any, ...]) -> Method:
         """The overload pyjnius calls for ``args``, or its JavaException."""
         counted = [m for m in methods if m.arity is None or m.arity == len(args)]
@@ -131,7 +139,8 @@ class _Runtime:
             if len(methods) == 1:
                 raise JavaException(f"{name}: Invalid call, number of argument mismatch")
             raise JavaException(f"{name}: No methods matching your arguments")
-        typed = [m for m in counted if all(map(self.fits, m.params or (), args))]
+        fits = self.fits if len(methods) == 1 else self.scores
+        typed = [m for m in counted if all(map(fits, m.params or (), args))]
         if not typed:
             wanted = counted[0].params if len(counted) == 1 else [m.params for m in counted]
             raise JavaException(f"{name}: arguments do not match {wanted}")

@@ -105,7 +105,7 @@ _CLASSES = [
         methods={"getClass": M(1, "java.lang.Class"), "toString": M(1, _STR)},
     ),
     _c("java.lang.Class", 1, methods={"getName": M(1, _STR), "getSimpleName": M(1, _STR)}),
-    _c(_STR, 1, interfaces=("java.lang.CharSequence",)),
+    _c(_STR, 1, interfaces=("java.lang.CharSequence",), constructible=True),
     _c("java.lang.CharSequence", 1, kind="interface", methods={"toString": M(1, _STR)}),
     _c(
         _LIST,
