@@ -10,6 +10,7 @@ from benchmarks import (
     ingest_speed,
     kriging_speed,
     page_speed,
+    phone_ui,
     province_scale,
 )
 from benchmarks._common import machine
@@ -21,6 +22,7 @@ ALL = {
     "province": province_scale,
     "ingest": ingest_speed,
     "pages": page_speed,
+    "phone_ui": phone_ui,
 }
 
 

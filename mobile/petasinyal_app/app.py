@@ -1,292 +1,356 @@
-"""The Kivy app: four screens (survey, points, sync, settings) over the controller.
+"""The Kivy app: survey, points, sync and settings screens (and the permission screen) over
+the Kivy-free :class:`SurveyController`.
 
-Layout and look are in ``petasinyal.kv``; everything the screens show comes from
-``SurveyController.view()``, refreshed by the Kivy clock.
+Layout and look are in ``petasinyal.kv``. The clock calls :meth:`PetaSinyalApp.tick` once a
+second; only the screen on show is painted, and only when the controller says something
+changed; the Points list is read a page at a time and the track grows by the new readings.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from kivy.app import App
-from kivy.clock import Clock, mainthread
-from kivy.graphics import Color, Ellipse, Rectangle
+from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.button import Button
-from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
-from kivy.uix.widget import Widget
 
 from mobile.petasinyal_app.controller import SurveyController
+from mobile.petasinyal_app.screens import track as _track  # noqa: F401 - kv classes
+from mobile.petasinyal_app.screens import widgets as _widgets  # noqa: F401 - kv classes
+from mobile.petasinyal_app.screens.widgets import SimCard
 
 __all__ = ["PetaSinyalApp"]
 
-_COLOURS = {
-    "strong": (0.10, 0.59, 0.25, 1),
-    "weak": (0.99, 0.68, 0.38, 1),
-    "none": (0.84, 0.10, 0.11, 1),
-    None: (0.55, 0.55, 0.55, 1),
+_KV = Path(__file__).with_name("petasinyal.kv")
+_TRACK_CHUNK = 200
+
+
+class NavScreen(Screen):
+    """A screen with the bottom navigation bar."""
+
+
+class PermissionScreen(NavScreen):
+    pass
+
+
+class SurveyScreen(NavScreen):
+    pass
+
+
+class PointsScreen(NavScreen):
+    pass
+
+
+class SyncScreen(NavScreen):
+    pass
+
+
+class SettingsScreen(NavScreen):
+    pass
+
+
+_SCREENS = {
+    "permission": PermissionScreen,
+    "survey": SurveyScreen,
+    "points": PointsScreen,
+    "sync": SyncScreen,
+    "settings": SettingsScreen,
 }
-_SCREENS = (
-    ("survey", "Survei"),
-    ("points", "Titik"),
-    ("sync", "Sinkron"),
-    ("settings", "Pengaturan"),
-)
-
-
-class TrackView(Widget):
-    """The officer's track on a plain canvas (no map tiles needed), coloured by class."""
-
-    def __init__(self, **kwargs: Any):
-        self.points: list[dict[str, Any]] = []
-        super().__init__(**kwargs)
-
-    def on_size(self, *_: Any) -> None:
-        self.draw(self.points)
-
-    def on_pos(self, *_: Any) -> None:
-        self.draw(self.points)
-
-    def draw(self, points: list[dict[str, Any]]) -> None:
-        from analysis.classes import classify
-
-        self.points = points
-        self.canvas.clear()
-        with self.canvas:
-            Color(0.93, 0.95, 0.97, 1)
-            Rectangle(pos=self.pos, size=self.size)
-        if not points:
-            return
-        lats = [p["lat"] for p in points]
-        lons = [p["lon"] for p in points]
-        span = max(max(lats) - min(lats), max(lons) - min(lons), 1e-4)
-        scale = 0.9 * min(self.width, self.height) / span
-        cx, cy = (max(lons) + min(lons)) / 2, (max(lats) + min(lats)) / 2
-        with self.canvas:
-            for p in points:
-                Color(*_COLOURS[classify(p)])
-                x = self.center_x + (p["lon"] - cx) * scale
-                y = self.center_y + (p["lat"] - cy) * scale
-                Ellipse(pos=(x - 4, y - 4), size=(8, 8))
-
-
-class SurveyScreen(Screen):
-    gps_bad = BooleanProperty(False)
-
-
-class PointsScreen(Screen):
-    pass
-
-
-class SyncScreen(Screen):
-    pass
-
-
-class SettingsScreen(Screen):
-    pass
 
 
 class PetaSinyalApp(App):
-    """The survey app; give it a controller (Android sensors or a replayed trace)."""
+    """The survey app over a controller (engine inline on desktops, the service on Android)."""
 
     language = StringProperty("id")
+    enrolled = BooleanProperty(False)
     title = "PetaSinyal"
 
     def __init__(self, controller: SurveyController, tick_s: float = 1.0, **kwargs: Any):
         super().__init__(**kwargs)
         self.controller = controller
         self.tick_s = tick_s
-        self.language = controller.settings.language
+        self.language = controller.language
+        self._points_version = -1
+        self._track_rowid = 0
+        self._painted: dict[str, Any] = {}
+        self._events: list[Any] = []
+        self._growing: Any = None
+        self._keep: Any = None
+        self._painting = False
 
     def build(self) -> ScreenManager:
-        Builder.load_file(str(Path(__file__).with_name("petasinyal.kv")))
+        if str(_KV) not in Builder.files:
+            Builder.load_file(str(_KV))
         manager = ScreenManager(transition=NoTransition())
-        for cls, (name, _) in zip(
-            (SurveyScreen, PointsScreen, SyncScreen, SettingsScreen), _SCREENS, strict=True
-        ):
-            screen = cls(name=name)
-            for target, words in _SCREENS:
-                button = Button(
-                    font_size="16sp",
-                    bold=target == name,
-                    background_normal="",
-                    background_color=(0.12, 0.31, 0.55, 1)
-                    if target == name
-                    else (0.20, 0.20, 0.22, 1),
-                    color=(1, 1, 1, 1),
-                    on_release=lambda *_, t=target: self.show(t),
-                )
-                button.words = words
-                screen.ids.nav.add_widget(button)
-            manager.add_widget(screen)
-        settings = manager.get_screen("settings").ids
-        s = self.controller.settings
-        settings.server.text = s.server_url
-        settings.interval.text = f"{s.interval_s:g}"
-        settings.distance.text = f"{s.distance_m:g}"
-        settings.accuracy.text = f"{s.max_accuracy_m:g}"
-        Clock.schedule_interval(self.tick, self.tick_s)
-        Clock.schedule_once(lambda dt: self.refresh(), 0)
+        for name, cls in _SCREENS.items():
+            manager.add_widget(cls(name=name))
+        manager.current = "survey"
+        points = manager.get_screen("points").ids.list
+        points.bind(scroll_y=self._maybe_more, width=self._rewrap)
+        campaign = manager.get_screen("settings").ids.campaign
+        campaign.bind(text=lambda _w, text: self.set_campaign(text))
+        self._events = [Clock.schedule_once(lambda dt: self.refresh(force=True), 0)]
+        if self.tick_s:
+            self._events.append(Clock.schedule_interval(self.tick, self.tick_s))
+        self.controller.tick()
         return manager
 
-    def tr(self, text: str) -> str:
-        return self.controller.tr(text)
+    def detach(self) -> None:
+        """Stop the clock's calls (the app is closing, or a test is done with it)."""
+        for event in [*self._events, self._growing, self._keep]:
+            if event is not None:
+                event.cancel()
+        self._events, self._growing, self._keep = [], None, None
+
+    def on_stop(self) -> None:
+        self.detach()
+
+    # -- the clock ----------------------------------------------------------------------
+    def tick(self, *_: Any) -> None:
+        if self.controller.tick():
+            self.refresh()
 
     def show(self, name: str) -> None:
         self.root.current = name
-        self.refresh()
+        self._painted.pop("values", None)
+        self.refresh(force=True)
 
-    def tick(self, *_: Any) -> None:
+    def refresh(self, force: bool = False) -> None:
+        """Paint the screen on show from the controller's view."""
+        if self.root is None:
+            return
+        c = self.controller
+        self.language = c.language
+        self.enrolled = bool(c.snapshot.get("enrolled"))
+        permission = c.permission_view()
+        if permission is not None and self.root.current == "survey":
+            self.root.current = "permission"
+        elif permission is None and self.root.current == "permission":
+            self.root.current = "survey"
+        screen = self.root.current_screen
+        self._painting = True  # widgets set here must not call back as if tapped
+        try:
+            if force or self._painted.get("nav") != c.language:
+                self._painted["nav"] = c.language
+                for s in self.root.screens:
+                    self._nav(s)
+            getattr(self, f"_paint_{screen.name}")(screen.ids, force)
+        finally:
+            self._painting = False
+
+    def _nav(self, screen: Screen) -> None:
+        for (target, word), button in zip(
+            self.controller.nav(), reversed(screen.ids.nav.children), strict=True
+        ):
+            button.text = word
+            button.current = target == screen.name or (
+                target == "survey" and screen.name == "permission"
+            )
+
+    def _paint_permission(self, ids: Any, force: bool) -> None:
+        view = self.controller.permission_view()
+        if view is None:
+            return
+        ids.title.text = view["title"]
+        ids.body.text = view["body"]
+        ids.ask.text = view["button"]
+        ids.ask.disabled = not view["enabled"]
+
+    def _paint_survey(self, ids: Any, force: bool) -> None:
+        view = self.controller.survey()
+        if not force and self._painted.get("survey") is view:
+            return
+        self._painted["survey"] = view
+        ids.pending.text = view["pending"]
+        ids.last.text = f"{view['last']}\n{view['today']}"
+        ids.gps.kind, ids.gps.word = view["gps"]["kind"], view["gps"]["word"]
+        ids.gps.detail = view["gps"]["detail"]
+        cards = ids.cards
+        while len(cards.children) < len(view["sims"]):
+            cards.add_widget(SimCard())
+        while len(cards.children) > len(view["sims"]):
+            cards.remove_widget(cards.children[0])
+        for card, sim in zip(reversed(cards.children), view["sims"], strict=True):
+            card.show(sim)
+        for mode, word in view["modes"]:
+            button = ids[f"mode_{mode}"]
+            button.text = word
+            button.state = "down" if mode == view["mode"] else "normal"
+        ids.note.hint_text = view["note_hint"]
+        ids.record.text = view["record"]
+        ids.record.disabled = not view["can_record"]
+        ids.auto.text = view["auto"]
+        ids.auto.active = view["auto_on"]
+        ids.message.text = "\n".join(m for m in (view["service"], view["message"]) if m)
+
+    def _paint_points(self, ids: Any, force: bool) -> None:
+        c = self.controller
+        if not force and self._points_version == c.data_version:
+            return
+        self._points_version = c.data_version
+        ids.legend_strong.text, ids.legend_weak.text, ids.legend_none.text = (
+            w for _, w in c.legend()
+        )
+        self._set_rows(ids, c.points_rows())
+        self._grow_track()
+        view = c.sync_view()
+        ids.summary.text = f"{view['pending']} {view['pending_word']} · {view['counts']}"
+
+    def _grow_track(self, *_: Any) -> None:
+        """Add the readings stored since last time to the track; a long backlog (the first
+        opening with days of readings) is drawn a chunk per frame, the screen stays live."""
+        if self._growing is not None:
+            return
+        self._track_rowid, new = self.controller.track_since(self._track_rowid, _TRACK_CHUNK)
+        self.root.get_screen("points").ids.track.add(new)
+        if len(new) == _TRACK_CHUNK:
+            self._growing = Clock.schedule_once(self._grow_more, 0)
+
+    def _grow_more(self, *_: Any) -> None:
+        self._growing = None
+        self._grow_track()
+
+    def _set_rows(self, ids: Any, rows: list[dict[str, Any]]) -> None:
+        """Give the rows to the RecycleView with their heights (wrapped lines estimated from
+        the text length: measuring each text would cost more than a tick)."""
+        width = max(ids.list.width - dp(64), dp(160))
+        per_line = max(int(width / (sp(15) * 0.55)), 10)  # Roboto: about 0.5 em a letter
+        data = []
+        for row in rows:
+            if row["viewclass"] == "PointRow":
+                lines = sum(
+                    max(1, math.ceil(len(line) / (per_line * 15 / 14)))
+                    for line in row["detail"].splitlines()
+                )
+                title = max(1, math.ceil((len(row["title"]) + len(row["when"]) + 2) / per_line))
+                height = dp(18) + sp(19) * (title + 1) + sp(18) * lines
+            else:
+                height = dp(row["height"])
+            data.append({**row, "height": height})
+        ids.list.data = data
+
+    def _rewrap(self, rv: Any, width: float) -> None:
+        """The list's width is known (or changed): the rows' heights again."""
+        if self.controller.points.rows:
+            self._set_rows(self.root.get_screen("points").ids, self.controller.points.rows)
+
+    def _maybe_more(self, rv: Any, scroll_y: float) -> None:
+        """Near the end of the list: the next page, the view staying on the same rows."""
+        if scroll_y > 0.05 or self.controller.points.exhausted or not rv.data or self._keep:
+            return
+        from_top = (1 - scroll_y) * max(rv.children[0].height - rv.height, 0)
+        self._set_rows(self.root.get_screen("points").ids, self.controller.points_rows(more=True))
+        self._keep = Clock.schedule_once(lambda dt: self._scroll_back(rv, from_top), 0)
+
+    def _scroll_back(self, rv: Any, from_top: float) -> None:
+        self._keep = None
+        room = rv.children[0].height - rv.height
+        rv.scroll_y = 1 - from_top / room if room > 0 else 1
+
+    def _paint_sync(self, ids: Any, force: bool) -> None:
+        view = self.controller.sync_view()
+        ids.pending.text = view["pending"]
+        ids.pending_word.text = view["pending_word"]
+        ids.counts.text = view["counts"]
+        ids.state_icon.kind = view["state"]
+        ids.line.text = view["line"]
+        ids.last.text = view["last"]
+        sent, total = view["progress"]
+        ids.progress.max, ids.progress.value = total, sent
+        ids.send.text = view["button"]
+        ids.send.disabled = not view["can_send"]
+
+    def _paint_settings(self, ids: Any, force: bool) -> None:
+        view = self.controller.settings_view()
+        for key, text in view["labels"].items():
+            ids[f"{key}_label"].text = text
+        if view["values"] != self._painted.get("values"):  # saved, or shown anew: never
+            self._painted["values"] = view["values"]  # overwrite what is being typed
+            for key, value in view["values"].items():
+                ids[key].text = value
+        ids.enrol.text = view["enrol_button"]
+        ids.enrol.disabled = view["enrolled"]
+        ids.code.disabled = ids.device_label.disabled = view["enrolled"]
+        for mode in ("stationary", "walking", "vehicle"):
+            ids[f"set_{mode}"].state = "down" if view["mode"] == mode else "normal"
+        for language in ("id", "en"):
+            ids[f"set_{language}"].state = "down" if view["language"] == language else "normal"
+        ids.set_stationary.text, ids.set_walking.text, ids.set_vehicle.text = (
+            w for _, w in self.controller.survey()["modes"]
+        )
+        ids.alert.text = (
+            self.controller.tr("Aktif") if view["alert"] else self.controller.tr("Mati")
+        )
+        ids.alert.state = "down" if view["alert"] else "normal"
+        ids.campaign.values = view["campaigns"]
+        ids.campaign.text = view["campaign"]
+        ids.save.text = view["save"]
+        ids.export.text = view["export"]
+        ids.message.text = view["message"]
+
+    # -- actions ------------------------------------------------------------------------
+    def _after(self) -> None:
         self.controller.tick()
-        self.refresh()
+        self.refresh(force=True)
 
-    def set_mode(self, mode: str) -> None:
-        self.controller.settings.mode = mode
-
-    def set_language(self, language: str) -> None:
-        self.controller.settings.language = self.language = language
-        self.refresh()
+    def ask_permissions(self) -> None:
+        self.controller.ask_permissions()
+        self._after()
 
     def record_point(self) -> None:
         note = self.root.get_screen("survey").ids.note
-        if self.controller.record_point(note.text):
-            note.text = ""
-        self.refresh()
+        self.controller.record(note.text)
+        note.text = ""
+        self._after()
 
     def toggle_auto(self) -> None:
-        self._apply_settings()
         self.controller.toggle_auto()
-        self.refresh()
+        self._after()
 
-    def enroll(self) -> None:
-        self._apply_settings()
-        self.controller.enroll(self.root.get_screen("settings").ids.code.text)
-        self.refresh()
+    def set_mode(self, mode: str) -> None:
+        self.controller.set_mode(mode)
+        self._after()
+
+    def set_language(self, language: str) -> None:
+        self.controller.set_language(language)
+        self._after()
+
+    def set_alert(self, on: bool) -> None:
+        self.controller.save_settings(alert_no_service=on)
+        self._after()
+
+    def set_campaign(self, name: str) -> None:
+        if self._painting:
+            return
+        self.controller.set_campaign(name)
+        self._after()
 
     def sync_now(self) -> None:
-        self._apply_settings()
-        self.controller.sync_now(done=self._synced)
-        self.refresh()
+        self.controller.sync()
+        self._after()
 
-    @mainthread
-    def _synced(self) -> None:
-        self.refresh()
-
-    def _apply_settings(self) -> None:
+    def enroll(self) -> None:
         ids = self.root.get_screen("settings").ids
-        s = self.controller.settings
-        s.server_url = ids.server.text.strip() or s.server_url
-        for name, widget in (
-            ("interval_s", ids.interval),
-            ("distance_m", ids.distance),
-            ("max_accuracy_m", ids.accuracy),
-        ):
-            try:
-                setattr(s, name, float(widget.text))
-            except ValueError:
-                widget.text = f"{getattr(s, name):g}"
-        self.controller.recorder.max_accuracy_m = s.max_accuracy_m
+        self.save_settings(quiet=True)
+        self.controller.enroll(ids.code.text, ids.device_label.text)
+        self._after()
 
-    def refresh(self) -> None:
-        """Paint every screen from the controller's view."""
-        if self.root is None:
-            return
-        view = self.controller.view()
-        tr = self.tr
-        for screen in self.root.screens:
-            for button in screen.ids.nav.children:
-                button.text = tr(button.words)
-        survey = self.root.get_screen("survey")
-        ids = survey.ids
-        survey.gps_bad = view["gps_problem"] is not None
-        ids.gps.text = view["gps"] + (f"\n{view['gps_problem']}" if view["gps_problem"] else "")
-        ids.mode_stationary.text = tr("Diam")
-        ids.mode_walking.text = tr("Jalan kaki")
-        ids.mode_vehicle.text = tr("Kendaraan")
-        ids.note.hint_text = tr("Catatan (opsional)")
-        ids.record.text = tr("REKAM TITIK")
-        ids.record.disabled = view["gps_problem"] is not None
-        ids.auto.text = tr("Hentikan otomatis") if view["auto"] else tr("Mulai otomatis")
-        ids.message.text = view["message"]
-        ids.cells.clear_widgets()
-        for cell in view["cells"]:
-            ids.cells.add_widget(_cell_card(cell))
-        points = self.root.get_screen("points").ids
-        points.track.draw(view["points"])
-        points.summary.text = (
-            f"{tr('Belum terkirim')} {view['pending']}  |  "
-            f"{tr('Terkirim')} {view['synced']}  |  "
-            f"{tr('Ditolak')} {view['rejected']}"
+    def save_settings(self, quiet: bool = False) -> None:
+        ids = self.root.get_screen("settings").ids
+        self.controller.save_settings(
+            server_url=ids.server_url.text,
+            interval_s=ids.interval_s.text,
+            distance_m=ids.distance_m.text,
+            max_accuracy_m=ids.max_accuracy_m.text,
         )
-        reviews = [
-            f"[b]{tr('Perlu survei ulang')}[/b]: {u['comment'] or ''}"
-            for u in view["uploads"]
-            if u["state"] in ("has_issues", "rejected")
-        ]
-        points.reviews.text = "\n".join(reviews)
-        sync = self.root.get_screen("sync").ids
-        sync.pending.text = f"{view['pending']} {tr('Belum terkirim').lower()}"
-        sync.details.text = (
-            f"{tr('Terkirim')}: {view['synced']}   {tr('Ditolak')}: "
-            f"{view['rejected']}\n{tr('Sinkron terakhir')}: {view['last_sync']}"
-        )
-        sent, total = view["progress"]
-        sync.progress.max = max(total, 1)
-        sync.progress.value = sent
-        sync.send.text = tr("Sedang mengirim") if view["syncing"] else tr("KIRIM SEKARANG")
-        sync.send.disabled = view["syncing"]
-        sync.message.text = view["message"]
-        settings = self.root.get_screen("settings").ids
-        settings.server_label.text = tr("Alamat server")
-        settings.code_label.text = tr("Kode pendaftaran dari admin")
-        settings.enrol.text = tr("Ponsel terdaftar") if view["enrolled"] else tr("DAFTARKAN PONSEL")
-        settings.interval_label.text = tr("Interval otomatis (detik)")
-        settings.distance_label.text = tr("Jarak otomatis (meter)")
-        settings.accuracy_label.text = tr("Akurasi GPS minimum (meter)")
-        settings.language_label.text = tr("Bahasa")
-        campaigns = ", ".join(c["name"] for c in view["campaigns"]) or "-"
-        settings.message.text = f"{view['message']}\n{tr('Kampanye')}: {campaigns}"
+        if not quiet:
+            self._after()
 
-
-def _point_line(point: dict[str, Any], tr: Any) -> str:
-    """One reading in the list: WIB time, technology, value, sent or not, server flags."""
-    from datetime import datetime, timedelta, timezone
-
-    when = datetime.fromisoformat(point["observed_at"].replace("Z", "+00:00"))
-    wib = when.astimezone(timezone(timedelta(hours=7))).strftime("%d-%m %H:%M:%S")
-    value = point.get("rsrp_dbm") or point.get("rscp_dbm") or point.get("rssi_dbm")
-    shown = tr("Tidak ada layanan") if point["tech"] == "NONE" else f"{value:.0f} dBm"
-    state = {"pending": "Belum terkirim", "synced": "Terkirim", "rejected": "Ditolak"}
-    flags = f"  [color=b00020]{point['_flags']}[/color]" if point.get("_flags") else ""
-    return (
-        f"{wib}  {point.get('operator') or ''} {point['tech']} {shown}  "
-        f"({tr(state[point['_state']])}){flags}"
-    )
-
-
-def _cell_card(cell: dict[str, Any]) -> Widget:
-    from kivy.factory import Factory
-
-    card = Factory.Card(size_hint_y=None, height="64dp")
-    swatch = Widget(size_hint_x=None, width="18dp")
-    with swatch.canvas:
-        Color(*_COLOURS[cell["cls"]])
-        rect = Rectangle(pos=swatch.pos, size=swatch.size)
-    swatch.bind(
-        pos=lambda w, v: setattr(rect, "pos", v), size=lambda w, v: setattr(rect, "size", v)
-    )
-    card.add_widget(swatch)
-    card.add_widget(
-        Label(
-            text=f"[b]{cell['operator']}[/b]  {cell['tech']}\n{cell['label']}",
-            markup=True,
-            font_size="17sp",
-            halign="left",
-            text_size=(None, None),
-        )
-    )
-    card.add_widget(Label(text=cell["value"], font_size="24sp", bold=True))
-    return card
+    def export_csv(self) -> None:
+        self.controller.export_csv()
+        self._after()

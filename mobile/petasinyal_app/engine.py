@@ -304,7 +304,7 @@ class SurveyEngine:
 
     def _sync(self) -> None:
         self.progress = (0, 0)
-        at = datetime.now(UTC).isoformat()
+        at = datetime.fromtimestamp(self.clock(), UTC).isoformat()
         try:
             report = self._client().sync(progress=self._progress)
         except SyncError as exc:

@@ -10,7 +10,7 @@ import ast
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "translate"]
+__all__ = ["LANGUAGES", "say", "translate"]
 
 LANGUAGES = ("id", "en")
 _LOCALE = Path(__file__).parent / "locale"
@@ -46,7 +46,25 @@ def _catalogue(language: str) -> dict[str, str]:
 
 
 def translate(text: str, language: str) -> str:
-    """``text`` (Indonesian) in ``language``; untranslated text stays Indonesian."""
+    """``text`` (Indonesian) in ``language``; untranslated text stays Indonesian. A sentence
+    joined from parts with "; " (a sync error and what happens next) is translated by part."""
     if language == "id":
         return text
-    return _catalogue(language).get(text, text)
+    catalogue = _catalogue(language)
+    if text in catalogue or "; " not in text:
+        return catalogue.get(text, text)
+    return "; ".join(catalogue.get(part, part) for part in text.split("; "))
+
+
+def say(text: str, language: str, args: dict[str, object] | None = None) -> str:
+    """``translate(text, language).format(**args)``; a catalogue entry whose placeholders do
+    not match the arguments falls back to the Indonesian sentence instead of failing."""
+    if not args:
+        return translate(text, language)
+    try:
+        return translate(text, language).format(**args)
+    except (KeyError, IndexError, ValueError):
+        try:
+            return text.format(**args)
+        except (KeyError, IndexError, ValueError):
+            return text

@@ -1,9 +1,11 @@
-"""The Kivy app, rendered offscreen at a phone's size, driven by hand: record a point,
-auto-log, see the pending count, sync to a live server; screenshots of every screen."""
+"""The Kivy app over the real engine and a replayed trace, rendered offscreen at a phone's
+size and driven by hand: record a point, auto-log, see the pending count, enrol and sync to
+a live server, see the points list and track; the language switch."""
 
 from __future__ import annotations
 
 import ctypes.util
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 class FakeClock:
-    """The controller's clock, advanced by the test instead of by sleeping."""
+    """The engine's clock, advanced by the test instead of by sleeping."""
 
     def __init__(self, start: float):
         self.now = start
@@ -35,16 +37,19 @@ class TestSurveyApp(kivy_tests.GraphicUnitTest):
     def setUp(self) -> None:
         super().setUp()
         from kivy.core.window import Window
+        from kivy.metrics import Metrics
 
-        Window.size = (540, 1170)  # 1080 x 2340 at half scale
+        Metrics.density = 2
+        Window.size = (720, 1600)  # 360 x 800 dp
 
-    def test_record_auto_log_sync_and_every_screen(self) -> None:
-        import tempfile
-
+    def test_record_auto_log_enrol_sync_and_points(self) -> None:
         from kivy.app import App
 
         from mobile.petasinyal_app.app import PetaSinyalApp
-        from mobile.petasinyal_app.controller import Settings, SurveyController
+        from mobile.petasinyal_app.controller import SurveyController
+        from mobile.petasinyal_app.engine import SurveyEngine
+        from mobile.petasinyal_app.link import InlineLink
+        from mobile.petasinyal_app.sensors.facades import Sensors
         from mobile.petasinyal_app.sensors.replay import ReplayCellular, ReplayLocation, Trace
 
         tmp = Path(tempfile.mkdtemp())
@@ -52,10 +57,15 @@ class TestSurveyApp(kivy_tests.GraphicUnitTest):
         trace = Trace(write_csv(frame[frame["mnc"] == "10"], tmp / "tsel.csv"))
         clock = FakeClock(trace.start_t)
         location, radio = ReplayLocation(trace), ReplayCellular(trace)
-        controller = SurveyController(
-            tmp / "phone", location, radio, "hp-ani", clock, Settings(interval_s=5.0)
+        engine = SurveyEngine(
+            tmp / "phone",
+            Sensors(location, radio),
+            clock=clock,
+            device_model="Pixel 7",
+            sleep=lambda s: None,
         )
-        app = PetaSinyalApp(controller, tick_s=3600)
+        controller = SurveyController(InlineLink(engine), alert=lambda: None)
+        app = PetaSinyalApp(controller, tick_s=0)
         App._running_app = app
         app.root = app.build()
         self.render(app.root)
@@ -65,22 +75,26 @@ class TestSurveyApp(kivy_tests.GraphicUnitTest):
             clock.now += seconds
             location.advance(clock.now - trace.start_t, clock.now)
             app.tick()
-            self.advance_frames(3)
+            self.advance_frames(2)
 
         survey = app.root.get_screen("survey").ids
+        app.refresh(force=True)
         assert survey.record.disabled  # no GPS fix yet: readings refused
+        assert survey.gps.word == "Belum ada posisi GPS"
         step(1)
         assert not survey.record.disabled
         survey.note.text = "depan kantor wali nagari"
         app.record_point()
-        assert controller.view()["pending"] == 1 and survey.note.text == ""
+        assert controller.snapshot["counts"]["pending"] == 1 and survey.note.text == ""
+        assert survey.pending.text == "1 belum terkirim"
         app.toggle_auto()
+        assert survey.auto.text == "Hentikan otomatis"
         for _ in range(6):
             step(5)
         app.toggle_auto()
-        assert controller.view()["pending"] == 7
-        assert "Hentikan" not in survey.auto.text
-        self.advance_frames(3)
+        assert controller.snapshot["counts"]["pending"] == 8  # 1 by hand, 7 automatic
+        assert survey.auto.text == "Mulai otomatis"
+        assert "WIB" in survey.last.text
         app.root.export_to_png(str(ARTIFACTS / "app-survey.png"))
 
         from server import create_app
@@ -95,28 +109,47 @@ class TestSurveyApp(kivy_tests.GraphicUnitTest):
             create_user("ani", "rahasia-123", "officer")
             code = issue_enrol_code("ani", 30)[0]
         with thread_server(server) as base:
-            settings = app.root.get_screen("settings").ids
-            settings.server.text = base
-            settings.code.text = code
-            app.enroll()
             app.show("settings")
-            self.advance_frames(3)
+            settings = app.root.get_screen("settings").ids
+            settings.server_url.text = base
+            settings.code.text = code
+            settings.device_label.text = "Ani"
+            app.enroll()
+            engine.wait()
+            step(1)
+            app.refresh(force=True)
+            self.advance_frames(2)
+            assert settings.enrol.disabled
+            assert settings.enrol.text == "Ponsel terdaftar: Pixel 7 - Ani"
             app.root.export_to_png(str(ARTIFACTS / "app-settings.png"))
             app.show("sync")
-            self.advance_frames(3)
-            assert "7" in app.root.get_screen("sync").ids.pending.text
-            controller.sync_now(wait=True)
-            app.refresh()
-            self.advance_frames(3)
+            sync = app.root.get_screen("sync").ids
+            assert sync.pending.text == "8"
+            app.sync_now()
+            engine.wait()
+            step(1)
         server.extensions["petasinyal.engine"].dispose()
-        assert controller.view()["pending"] == 0 and controller.view()["synced"] == 7
+        assert controller.snapshot["counts"]["pending"] == 0
+        assert controller.snapshot["counts"]["synced"] == 8
+        assert sync.pending.text == "0"
         app.root.export_to_png(str(ARTIFACTS / "app-sync.png"))
         app.show("points")
-        self.advance_frames(3)
+        self.advance_frames(2)
+        points = app.root.get_screen("points").ids
+        assert points.track.count == 8
+        rows = [r for r in points.list.data if r["viewclass"] == "PointRow"]
+        assert len(rows) == 8
+        # the simulated trace is old: the server flags its readings "stale"
+        assert {r["state_text"] for r in rows} <= {"Terkirim", "Ditandai"}
+        assert all("data terlalu lama" in r["detail"] for r in rows if r["state"] == "flagged")
+        assert any("depan kantor" in r["detail"] for r in rows)
         app.root.export_to_png(str(ARTIFACTS / "app-points.png"))
         app.set_language("en")
         app.show("survey")
-        self.advance_frames(3)
+        self.advance_frames(2)
         assert survey.record.text == "RECORD POINT"
+        assert app.root.get_screen("survey").ids.nav.children[-1].text == "Survey"
         app.root.export_to_png(str(ARTIFACTS / "app-survey-en.png"))
-        controller.outbox.close()
+        app.detach()
+        engine.close()
+        engine.outbox.close()

@@ -1,0 +1,1 @@
+"""The screens' parts: colours (Kivy-free), widgets and the track (Kivy)."""
