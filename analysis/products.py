@@ -1,9 +1,9 @@
 """All blankspot products of one operator and technology, from readings to files.
 
 ``build_products`` writes into a folder: coverage and class COGs (metric CRS and WGS84),
-GeoJSON of blankspots, hexagons and village verdicts, a KMZ, CSVs with metadata sidecars, an
-offline web map, a PNG preview and ``report.json`` (inputs, counts, method, CV table,
-blankspot area, villages per verdict, timings).
+GeoJSON of blankspots (and of doubtful ones), hexagons and village verdicts, a KMZ, CSVs with
+metadata sidecars, an offline web map, a PNG preview and ``report.json`` (inputs, counts,
+method, CV table, blankspot area and evidence rule, villages per verdict, timings).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from analysis.blankspots import blankspot_polygons
+from analysis.blankspots import Blankspot, EvidenceRule, find_blankspots
 from analysis.boundaries import Region
 from analysis.classes import DEFAULT_THRESHOLDS, Thresholds
 from analysis.classmap import classify_coverage
@@ -27,7 +27,12 @@ from analysis.export.geojson import feature_collection, to_wgs84, write_geojson
 from analysis.export.geotiff import write_class_geotiff, write_coverage_geotiff
 from analysis.export.kmz import class_overlay_png, write_kmz
 from analysis.export.preview import write_preview_png
-from analysis.export.table import RECORD_DOCS, write_csv_with_metadata, write_sidecar
+from analysis.export.table import (
+    BLANKSPOT_DOCS,
+    RECORD_DOCS,
+    write_csv_with_metadata,
+    write_sidecar,
+)
 from analysis.export.webmap import write_webmap
 from analysis.hexagons import hexagon_boundary, hexagon_table
 from analysis.io_csv import to_csv_text
@@ -58,6 +63,7 @@ def build_products(
     spacing: float = 50.0,
     max_distance: float = 750.0,
     min_area_km2: float = 0.05,
+    evidence: EvidenceRule | None = None,
     hex_resolution: int = 8,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     language: str = "id",
@@ -67,8 +73,11 @@ def build_products(
 ) -> dict[str, Any]:
     """Build every product for ``operator`` and ``tech`` into ``out``; return the report.
 
+    ``evidence`` is what a ``none`` area needs to be a blankspot (default
+    :class:`~analysis.blankspots.EvidenceRule`); without it the area is doubtful.
     ``progress(step, share)`` is called after each step with the share of the work done.
     """
+    evidence = evidence or EvidenceRule()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
@@ -100,7 +109,11 @@ def build_products(
     )
     lap("coverage_s")
     classes = classify_coverage(coverage, tech, thresholds)
-    blankspots = blankspot_polygons(classes, coverage.spec, readings, min_area_km2)
+    spots, classes = find_blankspots(
+        classes, coverage.spec, readings, min_area_km2, evidence, thresholds
+    )
+    blankspots = [s for s in spots if s.status == "blankspot"]
+    doubtful = [s for s in spots if s.status != "blankspot"]
     verdicts = (
         village_verdicts(regions, classes, coverage.spec, readings, operator, tech)
         if regions
@@ -124,9 +137,20 @@ def build_products(
     lap("geotiff_s")
 
     context = {"operator": operator, "technology": tech}
-    blank_items = [(to_wgs84(b.geometry, crs), b.properties(**context)) for b in blankspots]
+    blank_items = _spot_items(blankspots, "B", crs, context)
     blank_fc = feature_collection(blank_items, "blankspots")
     write_geojson(blank_fc, out / "blankspots.geojson")
+    doubt_items = _spot_items(doubtful, "D", crs, context)
+    doubt_fc = feature_collection(doubt_items, "doubtful blankspots")
+    write_geojson(doubt_fc, out / "blankspots_doubtful.geojson")
+    write_csv_with_metadata(
+        _spot_table(blank_items + doubt_items),
+        out / "blankspots.csv",
+        f"Blankspots and doubtful blankspots {operator} {tech}",
+        source,
+        extra={"evidence_rule": _rule_doc(evidence)},
+        docs=BLANKSPOT_DOCS,
+    )
     hex_items = [
         (_polygon(hexagon_boundary(row["h3"])), {**row, **context}) for row in _records(hexagons)
     ]
@@ -182,13 +206,23 @@ def build_products(
         overlay,
         bounds,
         blank_fc,
+        doubt_fc,
         hex_fc,
         village_fc,
         readings,
         title,
         language,
     )
-    write_kmz(out / "products.kmz", classes, coverage, blank_items, readings, title, language)
+    write_kmz(
+        out / "products.kmz",
+        classes,
+        coverage,
+        blank_items,
+        readings,
+        title,
+        language,
+        doubtful=doubt_items,
+    )
     best = next(r for r in coverage.cv if r.method == coverage.method)
     write_preview_png(
         classes,
@@ -225,6 +259,9 @@ def build_products(
         "blankspots": {
             "count": len(blankspots),
             "area_km2": round(sum(b.area_km2 for b in blankspots), 3),
+            "doubtful_count": len(doubtful),
+            "doubtful_area_km2": round(sum(b.area_km2 for b in doubtful), 3),
+            "evidence_rule": _rule_doc(evidence),
         },
         "villages": (
             None
@@ -237,6 +274,34 @@ def build_products(
     timings["total_s"] = round(sum(timings.values()), 3)
     (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
+
+
+def _spot_items(
+    spots: list[Blankspot], prefix: str, crs: Any, context: dict[str, str]
+) -> list[tuple[shapely.Geometry, dict[str, Any]]]:
+    """(WGS84 geometry, properties with an id such as ``B1``) of each area."""
+    return [
+        (to_wgs84(s.geometry, crs), {"id": f"{prefix}{n}", **s.properties(**context)})
+        for n, s in enumerate(spots, start=1)
+    ]
+
+
+def _spot_table(items: list[tuple[shapely.Geometry, dict[str, Any]]]) -> pd.DataFrame:
+    """One row per area with its evidence and a point inside it (WGS84)."""
+    rows = []
+    for geometry, props in items:
+        inside = shapely.point_on_surface(geometry)
+        rows.append({**props, "lat": round(inside.y, 6), "lon": round(inside.x, 6)})
+    columns = ["id", *Blankspot.PROPERTIES, "operator", "technology", "lat", "lon"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _rule_doc(rule: EvidenceRule) -> dict[str, float]:
+    return {
+        "min_no_signal_samples": rule.min_samples,
+        "min_fixes": rule.min_fixes,
+        "fix_grid_m": rule.fix_m,
+    }
 
 
 def _polygon(ring: list[tuple[float, float]]) -> Polygon:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
@@ -32,6 +33,7 @@ __all__ = [
     "encode_batch",
     "format_time",
     "parse_time",
+    "text_problem",
     "validate",
 ]
 
@@ -79,6 +81,13 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
 _MAX_TEXT = {"device_id": 64, "session_id": 64, "operator": 64, "note": 500}
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+"""No phone that runs the app reports a time before this; older readings are a broken clock."""
+
+# Text that cannot be stored: lone UTF-16 surrogates (not encodable as UTF-8) and control
+# characters other than tab and line breaks (PostgreSQL refuses NUL in text).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +185,10 @@ def parse_time(value: Any) -> datetime:
         raise ValueError(f"expected an ISO 8601 string, got {type(value).__name__}")
     if parsed.tzinfo is None:
         raise ValueError("time has no zone; write it in UTC with a 'Z' suffix")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 and 9999-12-31T23:59-01:00
+        raise ValueError(f"{_text_of(value)[:40]!r} is outside the calendar in UTC") from None
 
 
 def format_time(value: datetime) -> str:
@@ -223,7 +235,7 @@ def check(
     problems: list[Problem] = []
     clean: dict[str, Any] = {}
     if not data.keys() <= _FIELD_SET:
-        unknown = sorted(set(data) - _FIELD_SET)
+        unknown = sorted(_escaped(str(name)) for name in set(data) - _FIELD_SET)
         problems.extend(Problem(name, "unknown field", "unknown") for name in unknown)
     for name in _REQUIRED:
         if _is_missing(data.get(name)):
@@ -239,14 +251,44 @@ def check(
     return clean, problems
 
 
+def _text_of(value: Any) -> str:
+    """``str(value)`` that never raises (an int of thousands of digits does)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except ValueError:
+        return f"<{type(value).__name__} too long to show>"
+
+
+def _escaped(text: str) -> str:
+    """``text`` with control characters and surrogates written as escapes (storable)."""
+    if _SURROGATE.search(text) or _CONTROL.search(text):
+        return repr(text)[1:-1]
+    return text
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None when it can.
+
+    Lone UTF-16 surrogates have no UTF-8 form, and PostgreSQL refuses NUL in text; other
+    control characters than tab and line breaks have no place in a name or a note.
+    """
+    if _SURROGATE.search(value):
+        return "not valid text (a lone UTF-16 surrogate)"
+    if _CONTROL.search(value):
+        return "contains a control character"
+    return None
+
+
 def _check_ids(data: Mapping[str, Any], clean: dict[str, Any], problems: list[Problem]) -> None:
     value = data.get("id")
     if _is_missing(value):
         return
     try:
-        clean["id"] = str(uuid.UUID(str(value)))
+        clean["id"] = str(uuid.UUID(_text_of(value)))
     except ValueError:
-        problems.append(Problem("id", f"not a UUID: {str(value)[:40]!r}", "type"))
+        problems.append(Problem("id", f"not a UUID: {_text_of(value)[:40]!r}", "type"))
 
 
 def _check_time(
@@ -263,7 +305,16 @@ def _check_time(
     now = now or datetime.now(UTC)
     if when > now + FUTURE_TOLERANCE:
         problems.append(Problem("observed_at", f"{format_time(when)} is in the future", "future"))
-    clean["observed_at"] = when
+    elif when < EARLIEST:
+        problems.append(
+            Problem(
+                "observed_at",
+                f"{format_time(when)} is before 2000: the phone's clock is wrong",
+                "range",
+            )
+        )
+    else:
+        clean["observed_at"] = when
 
 
 def _as_float(name: str, value: Any, problems: list[Problem]) -> float | None:
@@ -275,8 +326,11 @@ def _as_float(name: str, value: Any, problems: list[Problem]) -> float | None:
     else:
         try:
             number = float(value)
+        except OverflowError:  # an integer beyond any float, e.g. 1 and 400 zeros
+            problems.append(Problem(name, "must be a finite number", "type"))
+            return None
         except (TypeError, ValueError):
-            problems.append(Problem(name, f"not a number: {str(value)[:40]!r}", "type"))
+            problems.append(Problem(name, f"not a number: {_text_of(value)[:40]!r}", "type"))
             return None
     if not math.isfinite(number):
         problems.append(Problem(name, "must be a finite number", "type"))
@@ -303,12 +357,12 @@ def _check_numbers(data: Mapping[str, Any], clean: dict[str, Any], problems: lis
         clean["mock_location"] = False
     elif isinstance(mock, bool):
         clean["mock_location"] = mock
-    elif str(mock).strip().lower() in {"true", "1", "yes"}:
+    elif (text := _text_of(mock)).strip().lower() in {"true", "1", "yes"}:
         clean["mock_location"] = True
-    elif str(mock).strip().lower() in {"false", "0", "no"}:
+    elif text.strip().lower() in {"false", "0", "no"}:
         clean["mock_location"] = False
     else:
-        problems.append(Problem("mock_location", f"not a boolean: {str(mock)[:20]!r}", "type"))
+        problems.append(Problem("mock_location", f"not a boolean: {text[:20]!r}", "type"))
 
 
 def _check_integers(
@@ -341,6 +395,8 @@ def _check_text(data: Mapping[str, Any], clean: dict[str, Any], problems: list[P
             problems.append(Problem(name, f"expected text, got {type(value).__name__}", "type"))
         elif len(value) > limit:
             problems.append(Problem(name, f"longer than {limit} characters", "range"))
+        elif reason := text_problem(value):
+            problems.append(Problem(name, reason, "type"))
         else:
             clean[name] = value
     for name, digits in (("mcc", (3,)), ("mnc", (2, 3))):
@@ -348,7 +404,7 @@ def _check_text(data: Mapping[str, Any], clean: dict[str, Any], problems: list[P
         if _is_missing(value):
             clean[name] = None
             continue
-        text = str(value).strip()
+        text = _text_of(value).strip()
         if not (text.isdigit() and text.isascii() and len(text) in digits):
             problems.append(
                 Problem(name, f"expected {' or '.join(map(str, digits))} digits", "type")
@@ -360,7 +416,7 @@ def _check_text(data: Mapping[str, Any], clean: dict[str, Any], problems: list[P
         clean["mode"] = None
     elif mode not in MODES:
         problems.append(
-            Problem("mode", f"{str(mode)[:20]!r} is not one of {', '.join(MODES)}", "type")
+            Problem("mode", f"{_text_of(mode)[:20]!r} is not one of {', '.join(MODES)}", "type")
         )
     else:
         clean["mode"] = mode
@@ -377,9 +433,9 @@ def _check_tech(data: Mapping[str, Any], clean: dict[str, Any], problems: list[P
     tech = data.get("tech")
     if _is_missing(tech):
         return
-    if tech not in _TECH_METRICS:
+    if not isinstance(tech, str) or tech not in _TECH_METRICS:  # a list is unhashable
         problems.append(
-            Problem("tech", f"{str(tech)[:20]!r} is not one of {', '.join(TECHS)}", "type")
+            Problem("tech", f"{_text_of(tech)[:20]!r} is not one of {', '.join(TECHS)}", "type")
         )
         return
     clean["tech"] = tech

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
-from server.config import DEFAULTS, database_url
+from server.config import DEFAULTS, database_url, proxy_hops
+from server.models import MAX_ID
 
 __all__ = ["create_app"]
 
@@ -22,6 +25,14 @@ def _secret_key(instance_path: str) -> str:
         path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()
+
+
+class _IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: a number past any id is "not found", not a database error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -45,6 +56,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    if hops := proxy_hops(app.config):
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+    app.url_map.converters["int"] = _IdConverter
     init_db(app, database_url(app.config, app.instance_path))
     limiter.init_app(app)
     register_error_handlers(app)

@@ -114,6 +114,9 @@ def redeem_enrol_code(code: str, name: str) -> tuple[int, str]:
             raise PermissionError(
                 "enrolment code unknown, used or expired; ask the admin for a new one"
             )
+        officer = session.get(User, enrol.officer_id)
+        if officer is None or not officer.active:
+            raise PermissionError("this officer's account is disabled; ask the admin")
         token = new_token()
         device = Device(
             name=name, officer_id=enrol.officer_id, token_hash=hash_secret(token), enrolled_at=now
@@ -151,7 +154,8 @@ def revoke_device(device_id: int, actor: str = "cli") -> None:
 
 
 def set_active(user_id: int, active: bool, actor: str) -> None:
-    """Enable or disable an account; disabling ends its sessions at once."""
+    """Enable or disable an account; disabling ends its sessions and its devices' access at
+    once (the devices are refused while it is disabled, not revoked)."""
     with session_scope() as session:
         user = session.get(User, user_id)
         if user is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULTS", "database_url"]
+__all__ = ["DEFAULTS", "database_url", "proxy_hops"]
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # generated per instance folder when not given
@@ -19,7 +19,14 @@ DEFAULTS: dict[str, Any] = {
     "ENROL_CODE_MINUTES": 30,
     "RATELIMIT_ENROL": "10 per minute",
     "RATELIMIT_LOGIN": "10 per minute",
+    # One count for every gunicorn worker needs a shared storage, e.g. redis://redis:6379/0
+    # (docker-compose); memory:// counts per worker process.
     "RATELIMIT_STORAGE_URI": "memory://",
+    # While that storage is unreachable each worker counts on its own (never a 500 at login)
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # Proxies in front of the server that set X-Forwarded-For/-Proto/-Host/-Port (0: none).
+    # The rate limits and the audit log then see the client's address, not the proxy's.
+    "PROXY_HOPS": 0,
     "FLAG_ACCURACY_M": 50.0,
     "FLAG_SPEED_KMH": 250.0,
     "FLAG_STALE_DAYS": 30.0,
@@ -34,6 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (docker-compose does)
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    # Flask-Login: "strong" ends a session whose cookie comes back from another address or
+    # browser; "basic" where users' addresses change often (mobile data)
+    "SESSION_PROTECTION": "strong",
+    "HSTS_SECONDS": 365 * 24 * 3600,  # sent only with SESSION_COOKIE_SECURE; 0: never
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     # Heatmap jobs
     "JOBS_DIR": None,  # default: the instance folder's jobs/
@@ -51,3 +62,13 @@ def database_url(config: dict[str, Any], instance_path: str) -> str:
         return str(url)
     Path(instance_path).mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{Path(instance_path) / 'petasinyal.sqlite3'}"
+
+
+def proxy_hops(config: dict[str, Any]) -> int:
+    """How many proxies to trust for the client's address; a clear error if not a count."""
+    value = config.get("PROXY_HOPS") or 0
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise ValueError(f"PETASINYAL_PROXY_HOPS must be a count from 0 to 10, not {value!r}")
+    return value

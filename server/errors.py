@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 __all__ = ["ApiError", "error_page", "error_response", "register_error_handlers"]
@@ -41,6 +42,17 @@ def register_error_handlers(app: Flask) -> None:
             error.code or 500, error.description or error.name
         )
         return error_response(error.code or 500, message)
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: OperationalError) -> Any:
+        # a deadlock victim, a lock wait past its timeout, a database restarting: nothing
+        # was applied and the same request can succeed later, so the client should retry
+        if not request.path.startswith("/api/"):
+            raise error
+        app.logger.warning("database unavailable on %s: %s", request.path, error.orig)
+        response, status = error_response(503, "the database is busy; retry later")
+        response.headers["Retry-After"] = "30"
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

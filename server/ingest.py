@@ -18,7 +18,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from analysis.schema import FIELDS, check
+from analysis.schema import FIELDS, check, text_problem
 from server.errors import ApiError
 from server.flags import CampaignArea, FlagRules, PreviousFix, compute_flags, fix_key
 from server.models import (
@@ -105,7 +105,7 @@ def prepare_batch(batch_id: str, items: list[Any], now: datetime) -> PreparedBat
             prepared.rejected.append(
                 {
                     "index": index,
-                    "id": str(item.get("id"))[:40] or None,
+                    "id": _shown_id(item.get("id")),
                     "problems": [{"field": p.field, "reason": p.reason} for p in found],
                 }
             )
@@ -115,6 +115,14 @@ def prepare_batch(batch_id: str, items: list[Any], now: datetime) -> PreparedBat
             seen.add(clean["id"])
             prepared.records.append(clean)
     return prepared
+
+
+def _shown_id(value: Any) -> str | None:
+    """A rejected reading's id as the answer and the upload row can hold it."""
+    if value is None:
+        return None
+    text = value[:40] if isinstance(value, str) else repr(value)[:40]
+    return (repr(text)[1:-1] if text_problem(text) else text) or None
 
 
 def ingest_batch(
@@ -364,18 +372,23 @@ def _insert_readings(
             values,
         )
         return set(ids) - existing
-    values = [
+    # in id order: two batches that share readings lock them in the same order, so one
+    # waits for the other instead of both deadlocking
+    values = sorted(
         (
-            *(r[c] for c in FIELDS),
-            r.get("village_code"),
-            upload_id,
-            device_id,
-            ",".join(f),
-            False,
-            now,
-        )
-        for r, f in zip(records, flags, strict=True)
-    ]
+            (
+                *(r[c] for c in FIELDS),
+                r.get("village_code"),
+                upload_id,
+                device_id,
+                ",".join(f),
+                False,
+                now,
+            )
+            for r, f in zip(records, flags, strict=True)
+        ),
+        key=lambda row: str(row[0]),
+    )
     cursor.executemany(
         f"INSERT INTO measurements ({columns}) VALUES "
         f"({', '.join(['%s'] * len(_COLUMNS))}) ON CONFLICT (id) DO NOTHING "

@@ -24,6 +24,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "JOB_STATES",
+    "MAX_ID",
     "ROLES",
     "UPLOAD_STATES",
     "ApiToken",
@@ -38,12 +39,14 @@ __all__ = [
     "Upload",
     "UploadVillage",
     "User",
+    "WebSession",
     "utcnow",
 ]
 
 ROLES = ("admin", "officer", "provider")
 UPLOAD_STATES = ("received", "has_issues", "approved", "rejected")
 JOB_STATES = ("queued", "running", "done", "failed")
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every backend
 
 
 def utcnow() -> datetime:
@@ -96,6 +99,19 @@ class User(Base):
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
     # Bumped on password change or deactivation: every older login session stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebSession(Base):
+    """A login session on the server: the cookie names it by a random key (only its hash is
+    kept). Logging out ends it, so a copy of the cookie stops working too."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class EnrolCode(Base):

@@ -46,7 +46,7 @@ DOWNLOADS = (
     "preview.png",
     "report.json",
 )
-VERDICT_ORDER = {"none": 0, "weak": 1, "strong": 2, "insufficient data": 3}
+VERDICT_ORDER = {"none": 0, "weak": 1, "strong": 2}
 
 
 def visible_results(job: Job, operators: tuple[str, ...] | None) -> list[dict[str, Any]]:
@@ -78,7 +78,7 @@ def village_rows(job_id: int, product: str, limit: int = 300) -> tuple[list[dict
         return [], 0
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
-    judged = [r for r in rows if r["verdict"] != "insufficient data"]
+    judged = [r for r in rows if r["verdict"] in VERDICT_ORDER]  # not unsurveyed or too little
     judged.sort(key=lambda r: (VERDICT_ORDER.get(r["verdict"], 9), r["kode"]))
     return judged[:limit], len(rows) - len(judged)
 

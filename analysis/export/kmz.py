@@ -1,9 +1,10 @@
-"""KMZ for Google Earth: class overlay with legend, blankspot polygons with balloons, and the
-readings in folders per day (WIB)."""
+"""KMZ for Google Earth: class overlay with legend, blankspot polygons (and doubtful ones)
+with their evidence in balloons, and the readings in folders per day (WIB)."""
 
 from __future__ import annotations
 
 import tempfile
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,10 @@ def write_kmz(
     readings: pd.DataFrame,
     title: str,
     language: str = "id",
+    doubtful: list[tuple[shapely.Geometry, dict[str, Any]]] | None = None,
 ) -> Path:
-    """Write the KMZ; ``blankspots`` are (WGS84 geometry, properties) pairs."""
+    """Write the KMZ; ``blankspots`` and ``doubtful`` (areas without enough evidence) are
+    (WGS84 geometry, properties) pairs."""
     path = Path(path)
     kml = simplekml.Kml(name=title)
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,7 +82,11 @@ def write_kmz(
         screen.icon.href = kml.addfile(str(legend))
         screen.overlayxy = simplekml.OverlayXY(x=0, y=1, xunits="fraction", yunits="fraction")
         screen.screenxy = simplekml.ScreenXY(x=0.02, y=0.98, xunits="fraction", yunits="fraction")
-        _blankspots(kml.newfolder(name="Blankspot"), blankspots)
+        words = LABELS[language]
+        _blankspots(kml.newfolder(name="Blankspot"), blankspots, words["blankspot"], _RED)
+        if doubtful:
+            folder = kml.newfolder(name=words["doubtful_blankspot"])
+            _blankspots(folder, doubtful, words["doubtful_blankspot"], _GREY)
         _points(kml.newfolder(name="Readings"), readings, classes.tech)
         part = path.with_name(path.name + ".part")
         kml.savekmz(str(part))
@@ -87,15 +94,27 @@ def write_kmz(
     return path
 
 
-def _blankspots(folder: simplekml.Folder, items: list[tuple[shapely.Geometry, dict]]) -> None:
+_RED = ("7f1c19d7", "ff00005a")
+_GREY = ("5f969696", "ff555555")
+
+
+def _blankspots(
+    folder: simplekml.Folder,
+    items: list[tuple[shapely.Geometry, dict]],
+    word: str,
+    colours: tuple[str, str],
+) -> None:
+    """One placemark per polygon part, its evidence as a table in the balloon."""
     for n, (geometry, props) in enumerate(items, start=1):
+        name = f"{word} {props.get('id', n)}"
+        rows = "".join(
+            f"<tr><td>{escape(str(k))}</td><td>{escape(str(v))}</td></tr>" for k, v in props.items()
+        )
         for polygon in getattr(geometry, "geoms", [geometry]):
-            shape = folder.newpolygon(name=f"Blankspot {n}")
+            shape = folder.newpolygon(name=name)
             shape.outerboundaryis = list(polygon.exterior.coords)
             shape.innerboundaryis = [list(ring.coords) for ring in polygon.interiors]
-            shape.style.polystyle.color = "7f1c19d7"
-            shape.style.linestyle.color = "ff00005a"
-            rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in props.items())
+            shape.style.polystyle.color, shape.style.linestyle.color = colours
             shape.description = f"<table>{rows}</table>"
 
 

@@ -29,6 +29,7 @@ LABELS = {
         "doubtful": "Belum pasti",
         "unsurveyed": "Belum disurvei",
         "blankspot": "Blankspot",
+        "doubtful_blankspot": "Blankspot belum pasti",
         "title": "Peta sinyal",
     },
     "en": {
@@ -38,6 +39,7 @@ LABELS = {
         "doubtful": "Uncertain",
         "unsurveyed": "Not surveyed",
         "blankspot": "Blankspot",
+        "doubtful_blankspot": "Doubtful blankspot",
         "title": "Signal map",
     },
 }

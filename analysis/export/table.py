@@ -9,7 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["PRODUCT_DOCS", "RECORD_DOCS", "write_csv_with_metadata", "write_sidecar"]
+__all__ = [
+    "BLANKSPOT_DOCS",
+    "PRODUCT_DOCS",
+    "RECORD_DOCS",
+    "write_csv_with_metadata",
+    "write_sidecar",
+]
 
 PRODUCT_DOCS: dict[str, tuple[str, str | None]] = {
     # village verdicts
@@ -29,8 +35,16 @@ PRODUCT_DOCS: dict[str, tuple[str, str | None]] = {
     "doubtful_share": ("share of the surveyed area whose class is uncertain", "fraction"),
     "samples": ("readings inside the village", "count"),
     "no_service_samples": ("readings inside the village taken with no service at all", "count"),
-    "verdict": ("strong / weak / none / insufficient data (see docs/products.md)", None),
-    "note": ("remarks, e.g. village without a boundary polygon", None),
+    "nearest_reading_km": ("distance to the nearest reading, 0 with readings inside", "km"),
+    "verdict": (
+        "strong / weak / none / insufficient data / unsurveyed (see docs/products.md)",
+        None,
+    ),
+    "reason": ("why the village got its verdict, in words", None),
+    "note": (
+        "remarks on the boundary: no polygon yet, or smaller than one grid cell",
+        None,
+    ),
     "surveyed_km2": ("surveyed area", "km2"),
     "strong_km2": ("surveyed area with strong signal", "km2"),
     "weak_km2": ("surveyed area with weak signal", "km2"),
@@ -39,6 +53,30 @@ PRODUCT_DOCS: dict[str, tuple[str, str | None]] = {
     "villages_weak": ("villages with verdict weak", "count"),
     "villages_none": ("villages with verdict none", "count"),
     "villages_insufficient_data": ("villages with too little data for a verdict", "count"),
+    "villages_unsurveyed": ("villages without a single reading inside", "count"),
+}
+
+BLANKSPOT_DOCS: dict[str, tuple[str, str | None]] = {
+    "id": ("B1, B2, ... for blankspots, D1, D2, ... for doubtful ones (as in the GeoJSON)", None),
+    "status": ("blankspot, or doubtful when the readings inside are too few", None),
+    "reason": ("the evidence in words, and what a blankspot needs", None),
+    "area_km2": ("area of the polygon", "km2"),
+    "samples": ("readings inside the polygon", "count"),
+    "no_signal_samples": (
+        "readings inside without usable signal (no service or below the weak threshold)",
+        "count",
+    ),
+    "no_service_samples": ("readings inside taken with no service at all", "count"),
+    "fixes": ("distinct GPS fixes of the readings without usable signal", "count"),
+    "days": ("days with readings without usable signal (UTC)", "count"),
+    "first_seen": ("first day without usable signal, UTC", None),
+    "last_seen": ("last day without usable signal, UTC", None),
+    "median_dbm": ("median signal of the readings inside, no service at the floor", "dBm"),
+    "no_service_share": ("share of the readings inside with no service", "fraction"),
+    "operator": ("operator MCC-MNC (ITU-T E.212)", None),
+    "technology": ("access technology mapped (LTE, NR, WCDMA, GSM)", None),
+    "lat": ("latitude of a point inside the polygon, WGS84", "degree"),
+    "lon": ("longitude of a point inside the polygon, WGS84", "degree"),
 }
 
 
@@ -127,8 +165,9 @@ def write_csv_with_metadata(
     source: str,
     licence: str = "CC-BY-4.0",
     extra: dict[str, Any] | None = None,
+    docs: Docs = PRODUCT_DOCS,
 ) -> tuple[Path, Path]:
     """Write ``path`` (UTF-8 CSV) and ``path.json`` describing every column."""
     path = Path(path)
     frame.to_csv(path, index=False, lineterminator="\n")
-    return path, write_sidecar(frame, path, title, source, licence, extra)
+    return path, write_sidecar(frame, path, title, source, licence, extra, docs)

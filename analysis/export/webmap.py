@@ -28,7 +28,10 @@ _VERDICT_COLOURS = {
     "weak": "#fdae61",
     "none": "#d7191c",
     "insufficient data": "#bdbdbd",
+    "unsurveyed": "#ffffff",
 }
+
+_SPOT_FIELDS = ["id", "status", "area_km2", "no_signal_samples", "fixes", "days", "reason"]
 
 
 _JS = "lib/leaflet/leaflet.js"
@@ -94,6 +97,7 @@ def write_webmap(
     overlay_png: Path,
     bounds: tuple[float, float, float, float],
     blankspots: dict[str, Any],
+    doubtful: dict[str, Any],
     hexagons: dict[str, Any],
     villages: dict[str, Any] | None,
     readings: pd.DataFrame,
@@ -101,7 +105,11 @@ def write_webmap(
     language: str = "id",
     tiles: str | None = None,
 ) -> Path:
-    """Write a self-contained HTML map; ``bounds`` = (west, south, east, north)."""
+    """Write a self-contained HTML map; ``bounds`` = (west, south, east, north).
+
+    ``blankspots`` and ``doubtful`` (areas without enough evidence) are FeatureCollections
+    with the evidence of :class:`analysis.blankspots.Blankspot` as properties.
+    """
     path = Path(path)
     west, south, east, north = bounds
     fmap = OfflineMap(
@@ -129,18 +137,14 @@ def write_webmap(
         villages,
         "Desa / nagari",
         _village_style,
-        ["kode", "nama", "verdict", "samples"],
+        ["kode", "nama", "verdict", "samples", "reason"],
         show=False,
     )
     _layer(fmap, hexagons, "H3", _hexagon_style, ["samples", "median_dbm", "class"], show=False)
     _layer(
-        fmap,
-        blankspots,
-        words["blankspot"],
-        lambda f: _BLANKSPOT_STYLE,
-        ["area_km2", "samples", "median_dbm", "no_service_share"],
-        show=True,
+        fmap, doubtful, words["doubtful_blankspot"], lambda f: _DOUBTFUL_STYLE, _SPOT_FIELDS, True
     )
+    _layer(fmap, blankspots, words["blankspot"], lambda f: _BLANKSPOT_STYLE, _SPOT_FIELDS, True)
     _layer(
         fmap,
         _points(readings),
@@ -170,6 +174,13 @@ def _hexagon_style(feature: dict[str, Any]) -> dict[str, Any]:
 
 
 _BLANKSPOT_STYLE = {"color": "#5a0000", "weight": 2, "fillColor": "#d7191c", "fillOpacity": 0.25}
+_DOUBTFUL_STYLE = {
+    "color": "#555555",
+    "weight": 1.5,
+    "dashArray": "4 4",
+    "fillColor": "#969696",
+    "fillOpacity": 0.2,
+}
 
 
 def _layer(

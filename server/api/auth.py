@@ -19,7 +19,9 @@ __all__ = ["device_required", "token_required"]
 
 
 def device_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Let the request through only with the token of an enrolled, unrevoked device."""
+    """Let the request through only with the token of an enrolled, unrevoked device whose
+    officer's account is active (disabling the account ends its devices; enabling it again
+    brings them back)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -35,6 +37,8 @@ def device_required(view: Callable[..., Any]) -> Callable[..., Any]:
                 raise ApiError(401, "unknown device token")
             if device.revoked_at is not None:
                 raise ApiError(401, "this device's token was revoked; enrol the device again")
+            if not device.officer.active:
+                raise ApiError(401, "this device's officer account is disabled; ask the admin")
             session.expunge(device)
         g.device = device
         return view(*args, **kwargs)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, g
 from sqlalchemy import select
 
-from analysis.schema import format_time
+from analysis.schema import format_time, text_problem
 from server.accounts import redeem_enrol_code
 from server.api import api
 from server.api.auth import device_required
@@ -30,8 +30,13 @@ def enroll() -> tuple[dict[str, Any], int]:
     code, name = body.get("code"), body.get("name", "")
     if not isinstance(code, str) or not code.strip():
         raise ApiError(422, "code is required", {"code": "missing"})
+    # codes are short printable ASCII; anything else cannot be one (nor be hashed or stored)
+    if len(code) > 64 or not code.isascii() or not code.isprintable():
+        raise ApiError(422, "code is not an enrolment code", {"code": "invalid"})
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 64:
         raise ApiError(422, "name must be 1 to 64 characters", {"name": "invalid"})
+    if reason := text_problem(name):
+        raise ApiError(422, f"name: {reason}", {"name": "invalid"})
     try:
         device_id, token = redeem_enrol_code(code, name.strip())
     except PermissionError as exc:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, g, send_file, url_for
 from werkzeug.wrappers import Response
 
+from analysis.schema import text_problem
 from server.api import api
 from server.api.auth import token_required
 from server.audit import record
@@ -57,8 +58,15 @@ def list_products() -> dict[str, Any]:
     return {"products": items}
 
 
+_MAX_JOB_ID = 2**31 - 1  # the widest id both databases hold in an INTEGER column
+
+
 def _allowed(job_id: int, product: str, what: str) -> None:
     """404 unless the token may see ``product`` of a finished job; the download is audited."""
+    # ``what`` goes into the audit log and onto the disk: no NUL (PostgreSQL and the file
+    # system refuse it), and a job id the database can hold
+    if not 0 < job_id <= _MAX_JOB_ID or text_problem(what):
+        abort(404)
     with session_scope() as session:
         job = session.get(Job, job_id)
         if job is None or job.state != "done":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import current_app, g
@@ -57,6 +58,10 @@ def create_upload() -> tuple[dict[str, Any], int]:
 @device_required
 def get_upload(upload_id: str) -> dict[str, Any]:
     """One of this device's uploads: counts, review state and the reviewer's comment."""
+    try:  # batch ids are UUIDs; anything else (a NUL byte, say) is no upload
+        upload_id = str(uuid.UUID(upload_id))
+    except ValueError:
+        raise ApiError(404, "no such upload for this device") from None
     with session_scope() as session:
         upload = session.get(Upload, upload_id)
         if upload is None or upload.device_id != g.device.id:

@@ -11,18 +11,26 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, flash, g, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import Babel, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import select
 
 import analysis
-from server.db import session_scope
 from server.errors import error_page
-from server.models import User
-from server.web.access import WebUser
 from server.web.labels import (
     area_label,
     job_state,
@@ -31,6 +39,7 @@ from server.web.labels import (
     verdict_label,
     zone_label,
 )
+from server.web.sessions import load_user, web_user
 
 __all__ = ["LANGUAGES", "init_web", "web_user", "when"]
 
@@ -39,29 +48,6 @@ LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-
-
-def _load_user(session_id: str) -> WebUser | None:
-    user_id, _, version = session_id.partition(".")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    with session_scope() as db:
-        user = db.scalars(select(User).where(User.id == int(user_id))).first()
-        if user is None or not user.active or user.session_version != int(version):
-            return None
-        return web_user(user)
-
-
-def web_user(user: User) -> WebUser:
-    return WebUser(
-        user.id,
-        user.username,
-        user.role,
-        tuple(user.operators or ()),
-        user.language or "id",
-        user.timezone or "Asia/Jakarta",
-        user.session_version or 0,
-    )
 
 
 def _locale() -> str:
@@ -94,6 +80,10 @@ def _number(value: Any, digits: int = 0) -> str:
 
 
 def _security_headers(response: Response) -> Response:
+    hsts = int(current_app.config["HSTS_SECONDS"])
+    if current_app.config["SESSION_COOKIE_SECURE"] and hsts > 0:
+        # cookies travel only over HTTPS: browsers are told to come back only over HTTPS
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -106,6 +96,18 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul() -> None:
+    """No page takes a NUL character (PostgreSQL cannot store one, no file name has one):
+    a path, query or form with one is a bad request, answered before any view runs."""
+    if request.path.startswith("/api/"):
+        return  # the API answers in its own JSON shape
+    texts = [request.path]
+    for values in (request.args, request.form):
+        texts += [text for pair in values.items(multi=True) for text in pair]
+    if any("\x00" in text for text in texts):
+        abort(400)
+
+
 def init_web(app: Flask) -> None:
     """Add the pages, sessions, CSRF protection and translations to ``app``."""
     from server.web import admin, auditlog, auth, dashboard, jobs, provider, review
@@ -113,7 +115,7 @@ def init_web(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(load_user)
     babel.init_app(app, locale_selector=_locale, timezone_selector=_timezone)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["num"] = _number
@@ -127,6 +129,7 @@ def init_web(app: Flask) -> None:
         zone_label=zone_label,
         get_locale=get_locale,
     )
+    app.before_request(_refuse_nul)
     app.after_request(_security_headers)
 
     # Leaflet, shared with the products' web map; found by path, because importing

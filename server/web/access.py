@@ -33,10 +33,12 @@ class WebUser(UserMixin):
     language: str
     timezone: str
     session_version: int
+    session_key: str = ""  # names the login session on the server (``server.web.sessions``)
 
     def get_id(self) -> str:
-        # The version makes sessions issued before a password change or deactivation invalid.
-        return f"{self.user_id}.{self.session_version}"
+        # The version makes sessions issued before a password change or deactivation invalid;
+        # the key names this login session, which logging out ends.
+        return f"{self.user_id}.{self.session_version}.{self.session_key}"
 
     @property
     def actor(self) -> str:

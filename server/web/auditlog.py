@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from sqlalchemy import select
 
 from server.db import session_scope
 from server.models import AuditEntry
 from server.web.access import roles_required
-from server.web.listing import day_start, page_of
+from server.web.listing import day_start, filters, page_of
 
 __all__ = ["bp"]
 
@@ -19,7 +19,7 @@ bp = Blueprint("auditlog", __name__)
 @roles_required("admin")
 def index() -> str:
     """Browse the audit log, newest first, filtered by actor, action, target and day."""
-    args = {k: v.strip() for k, v in request.args.items() if v.strip()}
+    args = filters("actor", "action", "target", "from", "to")
     query = select(AuditEntry)
     if "actor" in args:
         query = query.where(AuditEntry.actor.contains(args["actor"], autoescape=True))
@@ -35,7 +35,6 @@ def index() -> str:
         listing = page_of(db, query.order_by(AuditEntry.id.desc()))
         actions = db.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
         db.expunge_all()
-    args.pop("page", None)
     return render_template(
         "auditlog.html",
         listing=listing,

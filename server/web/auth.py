@@ -26,9 +26,10 @@ from server.db import session_scope
 from server.extensions import limiter
 from server.models import User
 from server.security import check_password, hash_password
-from server.web import LANGUAGES, web_user
+from server.web import LANGUAGES
 from server.web.access import public, roles_required, safe_next
 from server.web.forms import AccountForm, ActionForm, LoginForm, PasswordForm
+from server.web.sessions import end_session, start_session, web_user
 
 __all__ = ["bp", "home_for"]
 
@@ -64,7 +65,7 @@ def login() -> Any:
                 if session.pop("lang_chosen", False):  # picked on the login page: keep it
                     user.language = session["lang"]
                 session["lang"] = user.language
-                login_user(web_user(user))
+                login_user(start_session(db, user))
                 record(
                     db, f"{user.role}:{user.username}", "user.login", f"user:{user.id}", None, None
                 )
@@ -85,8 +86,9 @@ def login() -> Any:
 @bp.post("/logout")
 @roles_required("admin", "officer", "provider")
 def logout() -> Response:
-    """End the session."""
+    """End the session, on the server too: a copy of the cookie stops working."""
     if ActionForm().validate_on_submit():
+        end_session(current_user.session_key)
         logout_user()
     return redirect(url_for("auth.login"))
 
@@ -124,7 +126,7 @@ def account() -> Any:
             user.password_hash = hash_password(password.new.data)
             user.session_version = (user.session_version or 0) + 1
             record(db, current_user.actor, "user.password", f"user:{user.id}", None, None)
-            login_user(web_user(user))  # this session stays; every other one ends
+            login_user(web_user(user, current_user.session_key))  # this one stays, others end
         flash(_("Password changed. Other sessions have been logged out."), "ok")
         return redirect(url_for("auth.account"))
     if request.method == "POST" and "pref-language" in request.form and prefs.validate():
@@ -133,7 +135,7 @@ def account() -> Any:
             assert user is not None
             user.language, user.timezone = prefs.language.data, prefs.timezone.data
             session["lang"] = user.language
-            login_user(web_user(user))
+            login_user(web_user(user, current_user.session_key))
         flash(_("Saved."), "ok")
         return redirect(url_for("auth.account"))
     return render_template("account.html", password=password, prefs=prefs)

@@ -36,6 +36,7 @@ def verdict_label(verdict: str) -> str:
         "weak": _("weak signal"),
         "none": _("no signal"),
         "insufficient data": _("not enough data"),
+        "unsurveyed": _("not surveyed"),
     }.get(verdict, verdict)
 
 

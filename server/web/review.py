@@ -34,13 +34,14 @@ from server.review import REVIEW_STATES, review_upload, set_excluded
 from server.web.access import roles_required, safe_next
 from server.web.forms import ActionForm, ReviewForm
 from server.web.labels import state_label
-from server.web.listing import day_start, page_of
+from server.web.listing import day_start, filters, id_arg, page_of
 
 __all__ = ["bp"]
 
 bp = Blueprint("review", __name__)
 
 READINGS_PER_PAGE = 100
+QUEUE_FILTERS = ("state", "officer", "campaign", "from", "to", "flagged")
 
 
 def _queue_query(args: dict[str, str]) -> Select[Any]:
@@ -51,11 +52,11 @@ def _queue_query(args: dict[str, str]) -> Select[Any]:
     state = args.get("state", "received")
     if state in ("received", *REVIEW_STATES):
         query = query.where(Upload.state == state)
-    if args.get("officer", "").isdigit():
-        query = query.where(Device.officer_id == int(args["officer"]))
-    if args.get("campaign", "").isdigit():
+    if (officer := id_arg(args.get("officer"))) is not None:
+        query = query.where(Device.officer_id == officer)
+    if (campaign_id := id_arg(args.get("campaign"))) is not None:
         with session_scope() as db:
-            campaign = db.get(Campaign, int(args["campaign"]))
+            campaign = db.get(Campaign, campaign_id)
             codes = list(campaign.village_codes or []) if campaign else []
         query = query.where(
             exists().where(
@@ -77,7 +78,7 @@ def _queue_query(args: dict[str, str]) -> Select[Any]:
 @roles_required("admin", "officer")
 def queue() -> str:
     """Uploads to review, newest first, with filters and bulk actions."""
-    args = {k: v for k, v in request.args.items() if v}
+    args = filters(*QUEUE_FILTERS)
     args.setdefault("state", "received")
     ids = _queue_query(args).subquery()
     with session_scope() as db:
@@ -244,8 +245,8 @@ def bulk() -> Response:
             except LookupError:
                 flash(_("No upload %(id)s.", id=upload_id[:8]), "error")
         flash(_("%(n)d uploads: %(state)s.", n=done, state=state_label(form.state.data)), "ok")
-    filters: dict[str, Any] = request.args.to_dict()
-    return redirect(url_for("review.queue", **filters))
+    back: dict[str, Any] = filters(*QUEUE_FILTERS)
+    return redirect(url_for("review.queue", **back))
 
 
 @bp.post("/uploads/<upload_id>/readings")

@@ -16,7 +16,7 @@ import shapely
 from rasterio.features import rasterize
 from shapely.geometry import shape
 
-from analysis.blankspots import blankspot_polygons
+from analysis.blankspots import find_blankspots
 from analysis.boundaries import read_boundaries, read_sql_boundaries
 from analysis.classmap import CLASS_CODES, CLASS_COLOURS, ClassMap, classify_coverage
 from analysis.coverage import Coverage
@@ -25,6 +25,7 @@ from analysis.hexagons import hexagon_table
 from analysis.products import build_products
 from analysis.project import utm_crs
 from analysis.simulate import SurveyConfig, simulate_survey, simulate_villages
+from analysis.villages import VERDICTS
 
 KML = "{http://www.opengis.net/kml/2.2}"
 
@@ -83,8 +84,15 @@ def test_blankspot_geojson_is_valid_and_matches_the_raster(products) -> None:
             assert part.exterior.is_ccw
     props = data["features"][0]["properties"]
     assert set(props) >= {
+        "id",
+        "status",
+        "reason",
         "area_km2",
         "samples",
+        "no_signal_samples",
+        "no_service_samples",
+        "fixes",
+        "days",
         "median_dbm",
         "no_service_share",
         "first_seen",
@@ -132,6 +140,7 @@ def test_csv_sidecars_describe_every_column(products) -> None:
         "measurements.csv",
         "villages_kecamatan.csv",
         "villages_kabkota.csv",
+        "blankspots.csv",
     ):
         with (out / name).open(encoding="utf-8") as handle:
             header = next(csv.reader(handle))
@@ -154,7 +163,49 @@ def test_csv_sidecars_describe_every_column(products) -> None:
     assert districts["surveyed_km2"].sum() == pytest.approx(
         (villages["area_km2"] * villages["surveyed_share"]).sum(), rel=1e-3
     )
-    assert set(villages["verdict"]) <= {"strong", "weak", "none", "insufficient data"}
+    assert set(villages["verdict"]) <= set(VERDICTS)
+    assert villages["reason"].notna().all()
+
+
+def test_every_blankspot_states_its_evidence_in_geojson_csv_and_kmz(products) -> None:
+    out, report = products
+    rule = report["blankspots"]["evidence_rule"]
+    assert rule == {"min_no_signal_samples": 5, "min_fixes": 3, "fix_grid_m": 10.0}
+    sure = json.loads((out / "blankspots.geojson").read_text(encoding="utf-8"))["features"]
+    unsure = json.loads((out / "blankspots_doubtful.geojson").read_text(encoding="utf-8"))[
+        "features"
+    ]
+    assert len(sure) == report["blankspots"]["count"] > 0
+    assert len(unsure) == report["blankspots"]["doubtful_count"] > 0
+    for feature in sure:
+        props = feature["properties"]
+        assert props["status"] == "blankspot" and props["id"].startswith("B")
+        assert props["no_signal_samples"] >= 5 and props["fixes"] >= 3
+        assert props["first_seen"] <= props["last_seen"] and props["days"] >= 1
+    for feature in unsure:
+        props = feature["properties"]
+        assert props["status"] == "doubtful" and props["id"].startswith("D")
+        assert props["no_signal_samples"] < 5 or props["fixes"] < 3
+        assert props["reason"].startswith("too little evidence: ")
+    table = pd.read_csv(out / "blankspots.csv")
+    assert list(table["id"]) == [f["properties"]["id"] for f in sure + unsure]
+    assert table["area_km2"].sum() == pytest.approx(
+        report["blankspots"]["area_km2"] + report["blankspots"]["doubtful_area_km2"], abs=0.01
+    )
+    for feature, row in zip(sure + unsure, table.to_dict("records"), strict=True):
+        assert shape(feature["geometry"]).contains(shapely.Point(row["lon"], row["lat"]))
+    # the class map shows doubtful areas grey: no cell of a doubtful area is "none"
+    with rasterio.open(out / "classes_wgs84.tif") as tif:
+        classes, transform = tif.read(1), tif.transform
+    burned = rasterize(
+        ((shape(f["geometry"]), 1) for f in unsure), out_shape=classes.shape, transform=transform
+    )
+    assert not ((burned == 1) & (classes == CLASS_CODES["none"])).any()
+    with zipfile.ZipFile(out / "products.kmz") as kmz:
+        root = ElementTree.fromstring(kmz.read("doc.kml"))
+    folders = {f.findtext(f"{KML}name"): f for f in root.iter(f"{KML}Folder")}
+    balloon = folders["Blankspot belum pasti"].find(f"{KML}Placemark").findtext(f"{KML}description")
+    assert "too little evidence" in balloon and "no_signal_samples" in balloon
 
 
 def test_hexagons_leave_sparse_cells_uncoloured(products) -> None:
@@ -221,7 +272,7 @@ def test_blankspot_polygons_keep_holes_and_drop_slivers() -> None:
             "observed_at": pd.to_datetime(["2026-10-05", "2026-10-06"], utc=True),
         }
     )
-    found = blankspot_polygons(
+    found, _ = find_blankspots(
         ClassMap(codes, np.ones((11, 11), np.float32), "LTE"), spec, readings, min_area_km2=0.05
     )
     assert len(found) == 1
@@ -229,6 +280,7 @@ def test_blankspot_polygons_keep_holes_and_drop_slivers() -> None:
     assert len(spot.geometry.interiors) == 1
     assert spot.area_km2 == pytest.approx(0.48)
     assert spot.samples == 1 and spot.no_service_share == 1.0 and spot.first_seen == "2026-10-05"
+    assert spot.status == "doubtful"  # one no-service reading is not evidence enough
 
 
 def test_hexagon_table_counts_and_classes() -> None:
@@ -248,6 +300,7 @@ def test_hexagon_table_counts_and_classes() -> None:
     assert table.loc[1, "class"] == "insufficient"
 
 
+@pytest.mark.realdata
 def test_sql_dump_reader_matches_the_geojson(shared_data: Path) -> None:
     regions = read_sql_boundaries(
         shared_data / "boundaries" / "source-sql" / "wilayah_boundaries_kel_13.75.sql"
@@ -266,6 +319,7 @@ def test_sql_dump_reader_matches_the_geojson(shared_data: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.realdata
 def test_real_boundaries_give_one_row_per_village_with_official_codes(
     shared_data: Path, cork_files: list[Path], tmp_path: Path
 ) -> None:
@@ -293,7 +347,14 @@ def test_real_boundaries_give_one_row_per_village_with_official_codes(
     merged = verdicts.merge(official, on="kode", suffixes=("", "_official"))
     assert (merged["nama"] == merged["nama_official"]).all()
     assert set(verdicts["operator"]) == {"B"}
-    # Cork is not in West Sumatra: nothing there is surveyed, and nothing is called blankspot
-    assert set(verdicts["verdict"]) == {"insufficient data"}
-    no_polygon = verdicts[verdicts["note"] == "no boundary polygon yet"]
-    assert len(no_polygon) == 106
+    # Cork is not in West Sumatra: every village with a polygon is unsurveyed, and says why
+    no_polygon = verdicts["note"] == "no boundary polygon yet"
+    assert no_polygon.sum() == 106
+    assert set(verdicts.loc[no_polygon, "verdict"]) == {"insufficient data"}
+    assert set(verdicts.loc[~no_polygon, "verdict"]) == {"unsurveyed"}
+    assert (
+        verdicts.loc[~no_polygon, "reason"]
+        .str.match(r"outside the survey: the nearest reading is \d+\.\d km away")
+        .all()
+    )
+    assert not verdicts["note"].fillna("").str.startswith("smaller").any()

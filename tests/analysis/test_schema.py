@@ -8,11 +8,14 @@ import math
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.schema import (
     FIELDS,
     Measurement,
     ValidationError,
+    check,
     decode_batch,
     encode_batch,
     validate,
@@ -166,3 +169,75 @@ def test_encode_refuses_nan() -> None:
     broken = dataclasses.replace(Measurement.from_dict(GOOD, NOW), rsrq_db=math.nan)
     with pytest.raises(ValueError):
         encode_batch([broken])
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"lat": 10**400}, "lat", "finite"),  # JSON `1` followed by 400 zeros
+        ({"rsrp_dbm": 10**400}, "rsrp_dbm", "finite"),
+        ({"cell_id": 10**400}, "cell_id", "finite"),
+        ({"rsrp_dbm": math.inf}, "rsrp_dbm", "finite"),  # JSON 1e309
+        ({"cell_id": math.inf}, "cell_id", "finite"),
+        ({"observed_at": "0001-01-01T00:00:00+01:00"}, "observed_at", "ISO 8601"),
+        ({"observed_at": "9999-12-31T23:59:59-01:00"}, "observed_at", "ISO 8601"),
+        ({"observed_at": "0999-01-01T00:00:00Z"}, "observed_at", "before 2000"),
+        ({"observed_at": "1999-12-31T23:59:59Z"}, "observed_at", "before 2000"),
+        ({"note": "\ud800"}, "note", "not valid text"),
+        ({"operator": "Tel\udfffkomsel"}, "operator", "not valid text"),
+        ({"device_id": "hp\x00"}, "device_id", "control character"),
+        ({"session_id": "s\x00"}, "session_id", "control character"),
+        ({"note": "a\x00b"}, "note", "control character"),
+        ({"tech": ["LTE"]}, "tech", "not one of"),
+        ({"tech": {"LTE": 1}}, "tech", "not one of"),
+        ({"mode": ["walking"]}, "mode", "not one of"),
+        ({"mode": {"a": 1}}, "mode", "not one of"),
+        ({"mcc": ["510"]}, "mcc", "digits"),
+        ({"id": {"a": 1}}, "id", "UUID"),
+        ({"colour\x00\ud800": 1}, "colour\\x00\\ud800", "unknown field"),
+    ],
+)
+def test_hostile_values_are_problems_not_crashes(changes: dict, field: str, words: str) -> None:
+    problems = validate(with_(**changes), NOW)
+    assert any(p.field == field and words in p.reason for p in problems), problems
+    for problem in problems:  # every reason can be stored as UTF-8 text
+        assert "\x00" not in problem.reason + problem.field
+        (problem.reason + problem.field).encode()
+
+
+def test_text_with_tabs_and_any_script_is_kept() -> None:
+    data = with_(note="dekat masjid\t日本 🏠\nbaris dua", operator="Telkomsel")
+    assert validate(data, NOW) == []
+
+
+_json_value = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**500), 10**500)
+    | st.floats()
+    | st.text(alphabet=st.characters(codec=None), max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    changes=st.dictionaries(st.sampled_from([*FIELDS, "extra", "\x00"]), _json_value, max_size=6)
+)
+def test_check_never_raises_and_clean_records_are_storable(changes: dict) -> None:
+    """Whatever the values, ``check`` answers problems; what it lets through is plain data."""
+    clean, problems = check(with_(**changes), NOW)
+    for problem in problems:
+        (problem.field + problem.reason).encode()
+    if not problems:
+        record = Measurement(**clean)
+        assert datetime(2000, 1, 1, tzinfo=UTC) <= record.observed_at
+        for name in ("device_id", "session_id", "operator", "note", "mcc", "mnc", "mode", "tech"):
+            value = getattr(record, name)
+            assert value is None or (isinstance(value, str) and "\x00" not in value)
+            if value is not None:
+                value.encode()
+        json.dumps(record.to_dict(), allow_nan=False)
