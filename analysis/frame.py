@@ -34,7 +34,8 @@ def canonical_frame(data: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
         frame[name] = pd.to_numeric(frame[name], errors="raise").astype("Int64")
     for name in TEXT_COLUMNS:
         frame[name] = frame[name].astype("string")
-    frame["mock_location"] = frame["mock_location"].fillna(False).astype("bool")
+    # object first: an absent column is all-NaN float, where fillna(False) is a dtype change
+    frame["mock_location"] = frame["mock_location"].astype(object).fillna(False).astype("bool")
     frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True).astype(
         "datetime64[ms, UTC]"
     )
