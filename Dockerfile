@@ -8,6 +8,9 @@ COPY server ./server
 COPY mobile ./mobile
 RUN pip install --no-cache-dir babel && pybabel compile -d server/translations \
     && pip install --no-cache-dir ".[server]"
+# pg_dump / pg_restore / psql for `petasinyal backup` and `restore` (docs/backup.md)
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client-15 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home petasinyal && mkdir -p /data && chown petasinyal /data
 USER petasinyal
 ENV PETASINYAL_INSTANCE=/data
