@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analysis.cli_args import (
+    CommandError,
+    bounded_float,
+    bounded_int,
+    day,
+    one_line,
+    time_zone,
+)
 from analysis.methods import METHODS
 
 if TYPE_CHECKING:
@@ -43,7 +53,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"note: {point.name} commands unavailable ({exc})", file=sys.stderr)
     args = parser.parse_args(argv)
     handler: Handler = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except (CommandError, OSError, UnicodeError) as exc:
+        # Bad input found after parsing (UnicodeError: an argument with bytes that are not
+        # UTF-8 reached a database): one line, the exit status of argparse's errors.
+        print(f"{parser.prog} {args.command}: error: {one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+# Ranges of the numeric options: the bounds keep every computation finite and in memory.
+_METRES = bounded_float(0, 1_000_000, low_open=True)
+_BLOCK = bounded_float(1, 1_000_000)
+_FOLDS = bounded_int(2, 100)
+_KM2 = bounded_float(0, 1_000_000)
+_EVIDENCE = bounded_int(1, 1_000_000)
+_POINTS = bounded_int(1, 5_000_000)
+_SEED = bounded_int(0, 2**32 - 1)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -54,6 +80,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument(
         "--tz",
         default="Asia/Jakarta",
+        type=time_zone,
         help="zone of tools that log local time (default: Asia/Jakarta, WIB)",
     )
     cmd.add_argument("--device-id", help="device id for rows that carry none")
@@ -62,29 +89,29 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     cmd = commands.add_parser("simulate", help="write a simulated survey as canonical CSV")
     cmd.add_argument("--out", type=Path, required=True)
-    cmd.add_argument("--seed", type=int, default=7)
-    cmd.add_argument("--points", type=int, default=20_000)
+    cmd.add_argument("--seed", type=_SEED, default=7)
+    cmd.add_argument("--points", type=_POINTS, default=20_000)
     cmd.set_defaults(handler=_simulate)
 
     cmd = commands.add_parser("crossval", help="blocked cross-validation of the gridders")
     _survey_options(cmd)
-    cmd.add_argument("--block", type=float, default=500.0, help="block size in metres")
-    cmd.add_argument("--folds", type=int, default=5)
+    cmd.add_argument("--block", type=_BLOCK, default=500.0, help="block size in metres")
+    cmd.add_argument("--folds", type=_FOLDS, default=5)
     cmd.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     cmd.add_argument("--json", action="store_true", help="print JSON instead of a table")
     cmd.set_defaults(handler=_crossval)
 
     cmd = commands.add_parser("grid", help="grid readings into a coverage GeoTIFF")
     _survey_options(cmd)
-    cmd.add_argument("--spacing", type=float, default=50.0, help="cell size in metres")
+    cmd.add_argument("--spacing", type=_METRES, default=50.0, help="cell size in metres")
     cmd.add_argument("--method", default="auto", choices=("auto", *METHODS))
     cmd.add_argument(
         "--max-distance",
-        type=float,
+        type=_METRES,
         default=750.0,
         help="cells farther than this from any reading are unsurveyed",
     )
-    cmd.add_argument("--block", type=float, default=500.0, help="cross-validation block size")
+    cmd.add_argument("--block", type=_BLOCK, default=500.0, help="cross-validation block size")
     cmd.add_argument("--scheduler", help="Dask scheduler address (default: local processes)")
     cmd.add_argument("--out", type=Path, required=True, help="output folder")
     cmd.set_defaults(handler=_grid)
@@ -98,16 +125,30 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="CSV of all village codes, so villages without a polygon get a row",
     )
     cmd.add_argument("--method", default="auto", choices=("auto", *METHODS))
-    cmd.add_argument("--spacing", type=float, default=50.0, help="cell size in metres")
-    cmd.add_argument("--max-distance", type=float, default=750.0)
-    cmd.add_argument("--min-area", type=float, default=0.05, help="smallest blankspot, km2")
+    cmd.add_argument("--spacing", type=_METRES, default=50.0, help="cell size in metres")
+    cmd.add_argument("--max-distance", type=_METRES, default=750.0)
+    cmd.add_argument("--min-area", type=_KM2, default=0.05, help="smallest blankspot, km2")
+    cmd.add_argument(
+        "--blankspot-min-readings",
+        type=_EVIDENCE,
+        default=5,
+        metavar="N",
+        help="readings without usable signal a blankspot needs (else it is doubtful; 5)",
+    )
+    cmd.add_argument(
+        "--blankspot-min-fixes",
+        type=_EVIDENCE,
+        default=3,
+        metavar="N",
+        help="distinct GPS fixes among those readings a blankspot needs (3)",
+    )
     cmd.add_argument("--language", default="id", choices=("id", "en"))
     cmd.add_argument("--out", type=Path, required=True, help="output folder")
     cmd.set_defaults(handler=_heatmap)
 
     cmd = commands.add_parser("summary", help="summarise survey files per operator and class")
     cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    cmd.add_argument("--tz", default="Asia/Jakarta")
+    cmd.add_argument("--tz", default="Asia/Jakarta", type=time_zone)
     cmd.add_argument("--json", action="store_true", help="print JSON instead of a table")
     cmd.set_defaults(handler=_summary)
 
@@ -119,12 +160,12 @@ def _import(args: argparse.Namespace) -> int:
     frames = []
     totals: Counter[str] = Counter()
     errors: list[str] = []
+    unreadable: list[str] = []
     for path in args.files:
         try:
             result = read_survey(path, tz=args.tz, device_id=args.device_id)
-        except (OSError, UnknownFormatError, ValueError) as exc:
-            print(f"{path}: cannot read: {exc}", file=sys.stderr)
-            totals["unreadable files"] += 1
+        except (OSError, UnknownFormatError) as exc:
+            unreadable.append(f"{path}: cannot read: {one_line(exc)}")
             continue
         print(
             f"{path}: {result.format}, {result.rows_read} rows read, {result.kept} kept, "
@@ -137,11 +178,13 @@ def _import(args: argparse.Namespace) -> int:
         errors.extend(f"{path}:{row}" for row in result.rejected)
         totals.update(read=result.rows_read, kept=result.kept, rejected=len(result.rejected))
         frames.append(result.frame)
+    if not totals["kept"]:
+        more = f" (and {len(unreadable) - 1} more files)" if len(unreadable) > 1 else ""
+        raise CommandError((unreadable[0] + more) if unreadable else "no row could be kept")
+    for line in unreadable:
+        print(line, file=sys.stderr)
     if args.errors:
         args.errors.write_text("".join(line + "\n" for line in errors), encoding="utf-8")
-    if not totals["kept"]:
-        print("nothing could be read", file=sys.stderr)
-        return 1
     import pandas as pd
 
     frame = pd.concat(frames, ignore_index=True)
@@ -160,9 +203,6 @@ def _simulate(args: argparse.Namespace) -> int:
     from analysis.io_csv import write_csv
     from analysis.simulate import SurveyConfig, simulate_survey
 
-    if args.points < 1:
-        print("--points must be at least 1", file=sys.stderr)
-        return 2
     frame = simulate_survey(SurveyConfig(points=args.points, seed=args.seed))
     write_csv(frame, args.out)
     print(f"{len(frame)} simulated readings written to {args.out}")
@@ -185,28 +225,60 @@ def _survey_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
     cmd.add_argument("--operator", required=True, help="MCC-MNC (e.g. 510-10) or name")
     cmd.add_argument("--tech", required=True, choices=("LTE", "NR", "WCDMA", "GSM"))
-    cmd.add_argument("--since", help="first day (UTC, YYYY-MM-DD)")
-    cmd.add_argument("--until", help="day after the last (UTC, YYYY-MM-DD)")
-    cmd.add_argument("--tz", default="Asia/Jakarta", help="zone of tools that log local time")
+    cmd.add_argument("--since", type=day, help="first day (UTC, YYYY-MM-DD)")
+    cmd.add_argument("--until", type=day, help="day after the last (UTC, YYYY-MM-DD)")
+    cmd.add_argument(
+        "--tz", default="Asia/Jakarta", type=time_zone, help="zone of tools that log local time"
+    )
 
 
-def _load_samples(args: argparse.Namespace) -> Samples:
-    from analysis.prepare import prepare_samples, select
+def _chosen(args: argparse.Namespace, frame: pd.DataFrame) -> pd.DataFrame:
+    """The readings of the operator and technology asked for, between --since and --until."""
+    from analysis.prepare import select
 
-    frame = _read_files(args)
+    if args.since and args.until and args.until <= args.since:
+        raise CommandError(f"--until {args.until} must be after --since {args.since}")
     chosen = select(frame, args.operator, args.tech, args.since, args.until)
     if chosen.empty:
-        raise SystemExit(f"no {args.tech} readings of operator {args.operator} in the files")
-    return prepare_samples(chosen, args.tech)
+        window = f" from {args.since or 'the start'} to {args.until or 'the end'}"
+        dates = window if args.since or args.until else ""
+        raise CommandError(
+            f"no {args.tech} readings of operator {args.operator} in the files{dates}"
+        )
+    return chosen
+
+
+def _load_samples(args: argparse.Namespace, chosen: pd.DataFrame, block: float) -> Samples:
+    """Samples of the chosen readings, refused when cross-validation cannot split them."""
+    import numpy as np
+
+    from analysis.prepare import prepare_samples
+
+    try:
+        samples = prepare_samples(chosen, args.tech)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    blocks = np.unique(
+        np.column_stack([np.floor(samples.easting / block), np.floor(samples.northing / block)]),
+        axis=0,
+    )
+    if len(blocks) < 2:
+        raise CommandError(
+            f"the {len(samples)} samples lie in one block of {block:g} m: cross-validation needs "
+            "readings in two blocks at least (a smaller --block, or more readings)"
+        )
+    return samples
 
 
 def _crossval(args: argparse.Namespace) -> int:
     from analysis.coverage import make_gridder
     from analysis.crossval import select_best
 
-    samples = _load_samples(args)
+    samples = _load_samples(args, _chosen(args, _read_files(args)), args.block)
     gridders = {name: make_gridder(name) for name in args.methods}
     best, results = select_best(gridders, samples, args.block, args.folds)
+    if not all(r.n for r in results):
+        raise CommandError("cross-validation predicted no sample: too few readings or blocks")
     rows = [r.as_row() for r in results]
     if args.json:
         print(
@@ -227,12 +299,31 @@ def _crossval(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _made_by_us(out: Path) -> Iterator[None]:
+    """On failure, remove what was created in ``out`` (the folder too, if it was new)."""
+    existed = out.is_dir()
+    before = set(out.iterdir()) if existed else set()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            shutil.rmtree(out, ignore_errors=True)
+        elif out.is_dir():
+            for path in set(out.iterdir()) - before:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        raise
+
+
 def _grid(args: argparse.Namespace) -> int:
     from analysis.coverage import build_coverage
     from analysis.export.geotiff import write_coverage_geotiff
     from analysis.schema import CLASS_METRIC, NUMERIC_RANGES
 
-    samples = _load_samples(args)
+    samples = _load_samples(args, _chosen(args, _read_files(args)), args.block)
     try:
         coverage = build_coverage(
             samples,
@@ -244,14 +335,17 @@ def _grid(args: argparse.Namespace) -> int:
             clip=NUMERIC_RANGES[CLASS_METRIC[args.tech]],
         )
     except ValueError as exc:
-        raise SystemExit(f"cannot grid: {exc}") from exc
-    args.out.mkdir(parents=True, exist_ok=True)
-    tif = write_coverage_geotiff(
-        coverage, args.out / "coverage.tif", {"operator": args.operator, "technology": args.tech}
-    )
-    (args.out / "crossval.json").write_text(
-        json.dumps(coverage.cv_table(), indent=2), encoding="utf-8"
-    )
+        raise CommandError(f"cannot grid: {exc}") from exc
+    with _made_by_us(args.out):
+        args.out.mkdir(parents=True, exist_ok=True)
+        tif = write_coverage_geotiff(
+            coverage,
+            args.out / "coverage.tif",
+            {"operator": args.operator, "technology": args.tech},
+        )
+        (args.out / "crossval.json").write_text(
+            json.dumps(coverage.cv_table(), indent=2), encoding="utf-8"
+        )
     surveyed = float(coverage.surveyed.mean()) * 100
     print(
         f"{len(samples)} samples -> {coverage.spec.width} x {coverage.spec.height} cells "
@@ -261,27 +355,37 @@ def _grid(args: argparse.Namespace) -> int:
 
 
 def _heatmap(args: argparse.Namespace) -> int:
+    from analysis.blankspots import EvidenceRule
     from analysis.boundaries import read_boundaries
     from analysis.products import build_products
 
-    frame = _read_files(args)
-    regions = read_boundaries(args.villages, args.village_list) if args.villages else None
+    chosen = _chosen(args, _read_files(args))
+    _load_samples(args, chosen, 500.0)  # the block size build_products cross-validates with
+    regions = None
+    if args.village_list and not args.villages:
+        raise CommandError("--village-list needs --villages (the boundaries)")
+    if args.villages:
+        try:
+            regions = read_boundaries(args.villages, args.village_list)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot read the villages: {exc}") from exc
     try:
-        report = build_products(
-            frame,
-            args.operator,
-            args.tech,
-            args.out,
-            regions,
-            method=args.method,
-            spacing=args.spacing,
-            max_distance=args.max_distance,
-            min_area_km2=args.min_area,
-            language=args.language,
-        )
+        with _made_by_us(args.out):
+            report = build_products(
+                chosen,
+                args.operator,
+                args.tech,
+                args.out,
+                regions,
+                method=args.method,
+                spacing=args.spacing,
+                max_distance=args.max_distance,
+                min_area_km2=args.min_area,
+                evidence=EvidenceRule(args.blankspot_min_readings, args.blankspot_min_fixes),
+                language=args.language,
+            )
     except ValueError as exc:
-        print(f"cannot build products: {exc}", file=sys.stderr)
-        return 1
+        raise CommandError(f"cannot build products: {exc}") from exc
     _print_report(report, args.out)
     return 0
 
@@ -291,14 +395,12 @@ def _print_report(report: dict, out: Path) -> None:
     print(
         f"{report['operator']} {report['technology']}: {report['inputs']['readings']} "
         f"readings, method {report['method']}, {blank['count']} blankspots "
-        f"({blank['area_km2']:.1f} km2), {report['timings_s']['total_s']:.1f} s -> {out}"
+        f"({blank['area_km2']:.1f} km2), {blank.get('doubtful_count', 0)} doubtful "
+        f"({blank.get('doubtful_area_km2', 0):.1f} km2), "
+        f"{report['timings_s']['total_s']:.1f} s -> {out}"
     )
     if report["villages"]:
         print("    villages: " + ", ".join(f"{k} {v}" for k, v in report["villages"].items()))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def _read_files(args: argparse.Namespace) -> pd.DataFrame:
@@ -309,7 +411,7 @@ def _read_files(args: argparse.Namespace) -> pd.DataFrame:
     try:
         frame, results = read_surveys(args.files, tz=args.tz)
     except (OSError, UnknownFormatError) as exc:
-        raise SystemExit(f"cannot read the survey files: {exc}") from exc
+        raise CommandError(f"cannot read the survey files: {exc}") from exc
     for result in results:
         if result.rejected:
             print(
@@ -318,3 +420,7 @@ def _read_files(args: argparse.Namespace) -> pd.DataFrame:
                 file=sys.stderr,
             )
     return frame
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,7 +9,15 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-__all__ = ["GridSpec", "Surface"]
+__all__ = ["MAX_CELLS", "GridSpec", "Surface"]
+
+MAX_CELLS = 100_000_000
+"""Largest grid built (about 40 bytes a cell over the coverage layers: 4 GB); a province of
+400 x 400 km at 50 m is 64 million cells."""
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}" if value < 1e12 else f"{value:.2g}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +44,18 @@ class GridSpec:
         crs: CRS | None = None,
     ) -> GridSpec:
         """The grid snapped to multiples of ``spacing`` that covers the points plus a margin."""
-        if spacing <= 0:
-            raise ValueError("spacing must be positive")
+        if not (math.isfinite(spacing) and spacing > 0):
+            raise ValueError("spacing must be positive and finite")
+        if not (math.isfinite(margin) and margin >= 0):
+            raise ValueError("margin must be finite and not negative")
+        with np.errstate(all="ignore"):  # huge extents over tiny spacings are refused below
+            cols = (float(np.max(easting)) - float(np.min(easting)) + 2 * margin) / spacing + 2
+            rows = (float(np.max(northing)) - float(np.min(northing)) + 2 * margin) / spacing + 2
+        if not (math.isfinite(cols * rows) and cols * rows <= MAX_CELLS):
+            raise ValueError(
+                f"a grid of {_count(cols)} x {_count(rows)} cells of {spacing:g} m is too large "
+                f"(limit {MAX_CELLS:,} cells); choose a larger spacing"
+            )
         west = math.floor((np.min(easting) - margin) / spacing) * spacing
         east = math.ceil((np.max(easting) + margin) / spacing) * spacing
         south = math.floor((np.min(northing) - margin) / spacing) * spacing

@@ -39,7 +39,8 @@ def detect_format(header: list[str]) -> str:
         matches: Callable[[list[str]], bool] = module.matches
         if matches(header):
             return name
-    shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+    names = ["".join(c if c.isprintable() else "?" for c in name)[:40] for name in header[:8]]
+    shown = ", ".join(names) + (", ..." if len(header) > 8 else "")
     raise UnknownFormatError(
         f"unrecognised header ({shown}); expected canonical CSV, G-NetTrack or OpenCelliD"
     )
@@ -65,6 +66,8 @@ def read_survey(
     """
     path = Path(path)
     content = path.read_bytes()
+    if b"\x00" in content[:65_536]:  # text tables hold no NUL; zip, xlsx, images and such do
+        raise UnknownFormatError("a binary file, not a survey table (CSV or tab-separated text)")
     table = parse_table(decode(content))
     name = fmt or detect_format(table.header)
     module = FORMATS[name]

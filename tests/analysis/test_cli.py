@@ -9,6 +9,7 @@ import pytest
 
 from analysis.cli import main
 from analysis.io_csv import read_csv
+from tests.analysis.test_cli_errors import assert_one_error, run
 
 
 def test_simulate_then_import_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -44,11 +45,11 @@ def test_import_fails_only_when_nothing_is_readable(
 ) -> None:
     junk = tmp_path / "junk.csv"
     junk.write_text("a,b\n1,2\n", encoding="utf-8")
-    assert (
-        main(["import", str(junk), str(tmp_path / "none.csv"), "--out", str(tmp_path / "o.csv")])
-        == 1
+    result = run(
+        ["import", str(junk), str(tmp_path / "none.csv"), "--out", str(tmp_path / "o.csv")]
     )
-    assert "unrecognised header" in capsys.readouterr().err
+    assert_one_error(result, "junk.csv: cannot read: unrecognised header", "(and 1 more files)")
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_summary_prints_each_operator(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -122,19 +123,8 @@ def test_grid_writes_a_geotiff_with_signal_uncertainty_and_support(tmp_path: Pat
 def test_grid_refuses_an_operator_with_no_readings(tmp_path: Path) -> None:
     sim = tmp_path / "sim.csv"
     main(["simulate", "--out", str(sim), "--points", "300"])
-    with pytest.raises(SystemExit, match="no LTE readings of operator 510-99"):
-        main(
-            [
-                "grid",
-                str(sim),
-                "--operator",
-                "510-99",
-                "--tech",
-                "LTE",
-                "--out",
-                str(tmp_path / "g"),
-            ]
-        )
+    argv = ["grid", str(sim), "--operator", "510-99", "--tech", "LTE", "--out", str(tmp_path)]
+    assert_one_error(run(argv), "no LTE readings of operator 510-99")
 
 
 @pytest.mark.parametrize("command", ["heatmap", "grid", "crossval"])
@@ -144,46 +134,16 @@ def test_unreadable_files_get_a_message_not_a_traceback(tmp_path: Path, command:
     args = [command, str(junk), "--operator", "510-10", "--tech", "LTE"]
     if command != "crossval":
         args += ["--out", str(tmp_path / "out")]
-    with pytest.raises(SystemExit, match="cannot read the survey files: unrecognised header"):
-        main(args)
-    with pytest.raises(SystemExit, match="No such file"):
-        main([args[0], str(tmp_path / "missing.csv"), *args[2:]])
+    assert_one_error(run(args), "cannot read the survey files: unrecognised header")
+    assert_one_error(run([args[0], str(tmp_path / "missing.csv"), *args[2:]]), "No such file")
 
 
 @pytest.mark.parametrize(("option", "value"), [("--max-distance", "-1"), ("--spacing", "0")])
 def test_nonsense_distances_are_refused_not_mapped(tmp_path: Path, option: str, value: str) -> None:
     sim = tmp_path / "sim.csv"
     main(["simulate", "--out", str(sim), "--points", "300"])
-    with pytest.raises(SystemExit, match="must be positive"):
-        main(
-            [
-                "grid",
-                str(sim),
-                "--operator",
-                "510-10",
-                "--tech",
-                "LTE",
-                option,
-                value,
-                "--out",
-                str(tmp_path / "g"),
-            ]
-        )
-    assert (
-        main(
-            [
-                "heatmap",
-                str(sim),
-                "--operator",
-                "510-10",
-                "--tech",
-                "LTE",
-                option,
-                value,
-                "--out",
-                str(tmp_path / "h"),
-            ]
-        )
-        == 1
-    )
-    assert not (tmp_path / "h" / "report.json").exists()
+    for command in ("grid", "heatmap"):
+        out = tmp_path / command
+        argv = [command, str(sim), "--operator", "510-10", "--tech", "LTE", option, value]
+        assert_one_error(run([*argv, "--out", str(out)]), option, "more than 0")
+        assert not out.exists()

@@ -16,15 +16,15 @@ def test_user_code_and_revocation_commands(
     monkeypatch.setenv("PETASINYAL_PASSWORD", "rahasia-123")
     assert main(["db", "upgrade", "--db", db_url]) == 0
     assert main(["create-user", "ani", "--role", "officer", "--db", db_url]) == 0
-    assert main(["create-user", "ani", "--role", "officer", "--db", db_url]) == 1
-    assert main(["create-user", "tsel", "--role", "provider", "--db", db_url]) == 1
+    assert main(["create-user", "ani", "--role", "officer", "--db", db_url]) == 2
+    assert main(["create-user", "tsel", "--role", "provider", "--db", db_url]) == 2
     assert (
         main(["create-user", "tsel", "--role", "provider", "--operators", "510-10", "--db", db_url])
         == 0
     )
     assert main(["enrol-code", "ani", "--db", db_url]) == 0
-    assert main(["enrol-code", "tsel", "--db", db_url]) == 1  # providers enrol no phones
-    assert main(["revoke-device", "99", "--db", db_url]) == 1
+    assert main(["enrol-code", "tsel", "--db", db_url]) == 2  # providers enrol no phones
+    assert main(["revoke-device", "99", "--db", db_url]) == 2
     out, err = capsys.readouterr()
     assert "created with id 1" in out and "valid until" in out
     assert "exists" in err and "needs at least one operator" in err and "no device 99" in err
