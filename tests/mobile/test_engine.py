@@ -20,10 +20,6 @@ from mobile.petasinyal_app.sensors.facades import (
     NO_SERVICE,
     UNKNOWN,
     CellReading,
-    Cellular,
-    Fix,
-    Location,
-    Network,
     Permissions,
     PermissionStatus,
     Sensors,
@@ -31,6 +27,13 @@ from mobile.petasinyal_app.sensors.facades import (
 )
 from mobile.petasinyal_app.settings import load_settings
 from tests.mobile.live_server import code_for
+from tests.mobile.screens_support import (
+    Clock,
+    HandLocation,
+    HandNetwork,
+    HandPermissions,
+    HandRadio,
+)
 from tests.server.live import thread_server
 from tests.server.test_live import count
 
@@ -39,55 +42,24 @@ TSEL = CellReading("LTE", "510", "10", "Telkomsel", 2_560_002, 3000, 1, 1850, -9
 XL_NONE = CellReading("NONE", "510", "11", "XL")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Gps(Location):
-    """Desktop location: the test places the phone."""
-
-    def __init__(self, clock: Clock):
-        super().__init__()
-        self.clock, self.running = clock, False
-
-    def _start(self) -> None:
-        self.running = True
-
-    def _stop(self) -> None:
-        self.running = False
+class Gps(HandLocation):
+    """Desktop location that also drives: ``move(north_m)`` from the last fix."""
 
     def move(self, north_m: float = 0.0, accuracy: float = 5.0) -> None:
         last = self.last_fix
-        lat = (last.lat if last else -0.3) + north_m / 111_320
-        self._deliver(Fix(lat, 100.37, accuracy, self.clock.now))
+        self.put((last.lat if last else -0.3) + north_m / 111_320, 100.37, accuracy)
 
 
-class Radio(Cellular):
-    def __init__(self, sims: list[SimState]):
-        self.sims = sims
-
-    def _scan(self) -> list[SimState]:
-        return list(self.sims)
+def radio(sims: list[SimState]) -> HandRadio:
+    hand = HandRadio()
+    hand.sims = sims
+    return hand
 
 
-class Net(Network):
-    def __init__(self, online: bool | None):
-        self.value = online
-
-    def _online(self) -> bool | None:
-        return self.value
-
-
-class Asked(Permissions):
-    def __init__(self, status: PermissionStatus):
-        self.value = status
-
-    def _status(self) -> PermissionStatus:
-        return self.value
+def network(online: bool | None) -> HandNetwork:
+    hand = HandNetwork()
+    hand.up = online
+    return hand
 
 
 def act(engine: SurveyEngine | ServiceLink, name: str, **args: object) -> dict | None:
@@ -109,7 +81,7 @@ def make(
     tmp: Path, clock: Clock, sims: list[SimState] | None = None, online: bool | None = None
 ) -> tuple[SurveyEngine, Gps]:
     gps = Gps(clock)
-    sensors = Sensors(gps, Radio(sims or [in_service(TSEL)]), Net(online))
+    sensors = Sensors(gps, radio(sims or [in_service(TSEL)]), network(online))
     return SurveyEngine(tmp, sensors, clock, device_model="Samsung SM-A145F"), gps
 
 
@@ -201,9 +173,9 @@ def test_two_sims_each_with_its_own_operator_and_no_service_alert(
     engine, gps = make(tmp_path, clock, sims=radio_sims)
     gps.move()
     engine.step()
-    radio = engine.sensors.radio
-    assert isinstance(radio, Radio)
-    radio.sims = [in_service(TSEL), SimState(1, NO_SERVICE, (XL_NONE,), "XL")]
+    hand = engine.sensors.radio
+    assert isinstance(hand, HandRadio)
+    hand.sims = [in_service(TSEL), SimState(1, NO_SERVICE, (XL_NONE,), "XL")]
     act(engine, "record", note="perbatasan nagari")
     status = engine.status()
     assert status["no_service_alerts"] == 1
@@ -232,15 +204,15 @@ def test_no_sensor_before_permission_and_no_reading_without_it(
     tmp_path: Path, clock: Clock
 ) -> None:
     gps = Gps(clock)
-    asked = Asked(PermissionStatus("approximate", True))
+    asked = HandPermissions(PermissionStatus("approximate", True))
     engine = SurveyEngine(
-        tmp_path, Sensors(gps, Radio([in_service(TSEL)]), Net(None), asked), clock
+        tmp_path, Sensors(gps, radio([in_service(TSEL)]), network(None), asked), clock
     )
     status = engine.step()
     assert not gps.running and status["sims"] == [] and not status["permission"]["ready"]
     act(engine, "record", note="")
     assert engine.outbox.counts()["pending"] == 0
-    asked.value = PermissionStatus("precise", True)
+    asked.granted = PermissionStatus("precise", True)
     engine.step()
     assert gps.running
 
@@ -271,8 +243,8 @@ def test_sync_starts_when_the_network_comes_back(
     engine.step()
     assert not engine.syncing and engine.status()["counts"]["pending"] == 3
     net = engine.sensors.network
-    assert isinstance(net, Net)
-    net.value = True  # a validated network appeared
+    assert isinstance(net, HandNetwork)
+    net.up = True  # a validated network appeared
     engine.step()
     engine.wait()
     status = engine.step()

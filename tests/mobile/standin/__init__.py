@@ -56,14 +56,9 @@ def _p4a_modules(device: Device) -> tuple[types.ModuleType, types.ModuleType]:
 
 
 @contextmanager
-def android(
-    api: int = 34,
-    sims: list[Sim] | None = None,
-    granted: tuple[str, ...] = ("FINE", "COARSE", "PHONE", "NOTIFICATIONS"),
-) -> Iterator[Device]:
-    """Install the stand-in for the block; ``granted`` lists short permission names."""
-    device = Device(api, sims)
-    device.grant(*granted)
+def installed(device: Device) -> Iterator[Device]:
+    """``device`` behind ``jnius``, ``android`` and ``android.permissions`` for the block;
+    the modules that were there before come back afterwards."""
     package, permissions = _p4a_modules(device)
     saved = {name: sys.modules.get(name) for name in _NAMES}
     sys.modules.update(
@@ -77,3 +72,16 @@ def android(
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
+
+
+@contextmanager
+def android(
+    api: int = 34,
+    sims: list[Sim] | None = None,
+    granted: tuple[str, ...] = ("FINE", "COARSE", "PHONE", "NOTIFICATIONS"),
+) -> Iterator[Device]:
+    """Install the stand-in for the block; ``granted`` lists short permission names."""
+    device = Device(api, sims)
+    device.grant(*granted)
+    with installed(device):
+        yield device

@@ -17,15 +17,14 @@ from 34, and notifications dropped without POST_NOTIFICATIONS from 33.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from tests.mobile.standin import _p4a_modules
+from tests.mobile.standin import installed
 from tests.mobile.standin.device import Device, _Context, _Peer, _Statics
-from tests.mobile.standin.jnius import JavaException, JavaObject, make_module
+from tests.mobile.standin.jnius import JavaException, JavaObject
 from tests.mobile.standin.table import CLASSES, COARSE, FINE, ClassSpec, Field, overloads
 from tests.mobile.standin.table import Method as M
 
@@ -459,17 +458,5 @@ def service_android(
     device = ServiceDevice(api)
     device.granted.discard(NOTIFICATIONS)
     device.grant(*granted)
-    package, permissions = _p4a_modules(device)
-    names = ("jnius", "android", "android.permissions")
-    saved = {name: sys.modules.get(name) for name in names}
-    sys.modules.update(
-        {"jnius": make_module(device), "android": package, "android.permissions": permissions}
-    )
-    try:
+    with installed(device):
         yield device
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module

@@ -21,14 +21,13 @@ a ``file://`` URI leaving the app throws ``FileUriExposedException`` (API 24+).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tests.mobile.standin import _p4a_modules
+from tests.mobile.standin import installed
 from tests.mobile.standin.device import Device, _Context, _Peer, _Statics
 from tests.mobile.standin.jnius import (
     JavaException,
@@ -36,7 +35,6 @@ from tests.mobile.standin.jnius import (
     PythonJavaClass,
     _lineage,
     is_a,
-    make_module,
 )
 from tests.mobile.standin.table import CLASSES, ClassSpec, Field
 from tests.mobile.standin.table import Method as M
@@ -522,18 +520,6 @@ def _install_overloads(device: ShareDevice) -> None:
 def share_android(api: int, storage: Path) -> Iterator[ShareDevice]:
     """Install the stand-in over a :class:`ShareDevice` for the block."""
     device = ShareDevice(api, storage)
-    package, permissions = _p4a_modules(device)
-    names = ("jnius", "android", "android.permissions")
-    saved = {name: sys.modules.get(name) for name in names}
-    sys.modules.update(
-        {"jnius": make_module(device), "android": package, "android.permissions": permissions}
-    )
-    _install_overloads(device)
-    try:
+    with installed(device):
+        _install_overloads(device)
         yield device
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
