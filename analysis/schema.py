@@ -88,6 +88,8 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 # characters other than tab and line breaks (PostgreSQL refuses NUL in text).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A UUID as ``str(uuid.UUID(...))`` writes it: such an id is already clean.
+_CANONICAL_UUID = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,7 @@ FLOAT_FIELDS: tuple[str, ...] = tuple(NUMERIC_RANGES)
 INT_FIELDS: tuple[str, ...] = ("cell_id", "tac_lac", "pci_psc", "arfcn")
 """Fields that hold whole numbers (cell identity and channel)."""
 _REQUIRED = ("id", "device_id", "session_id", "observed_at", "lat", "lon", "tech")
+_REQUIRED_SET = frozenset(_REQUIRED)
 
 
 def validate(data: Mapping[str, Any], now: datetime | None = None) -> list[Problem]:
@@ -225,13 +228,106 @@ def decode_batch(
 
 def _is_missing(value: Any) -> bool:
     # ``value != value`` is the NaN test that also works for non-floats.
-    return value is None or value == "" or value != value
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is str:  # a string always equals itself
+        return not value
+    if kind is float:  # a float never equals ""
+        return value != value
+    return value == "" or value != value
 
 
 def check(
     data: Mapping[str, Any], now: datetime | None = None
 ) -> tuple[dict[str, Any], list[Problem]]:
     """Coerce and validate: the clean values (ready for :class:`Measurement`) and every problem."""
+    fast = _check_plain(data, now)
+    if fast is not None:
+        return fast, []
+    return _check_all(data, now)
+
+
+def _check_plain(data: Mapping[str, Any], now: datetime | None) -> dict[str, Any] | None:
+    """The clean values of a reading written as the phone writes it, or None for any other.
+
+    A shortcut for the bulk of uploads: it accepts only values that :func:`_check_all` would
+    take unchanged (floats and ints in range, canonical UUID, printable ASCII text, nothing
+    empty) and leaves everything else, valid or not, to it.
+    """
+    if not data.keys() <= _FIELD_SET:
+        return None
+    get: Any = data.get
+    ident = get("id")
+    if type(ident) is not str or not _CANONICAL_UUID.fullmatch(ident):
+        return None
+    try:
+        when = parse_time(get("observed_at"))
+    except (ValueError, TypeError):
+        return None
+    if not EARLIEST <= when <= (now or datetime.now(UTC)) + FUTURE_TOLERANCE:
+        return None
+    clean: dict[str, Any] = {"id": ident, "observed_at": when}
+    for name, (low, high) in NUMERIC_RANGES.items():
+        value = get(name)
+        kind = type(value)
+        if (kind is float or kind is int) and low <= value <= high:
+            clean[name] = float(value)
+        elif value is None and name not in _REQUIRED_SET:
+            clean[name] = None
+        else:
+            return None
+    if clean["lat"] == 0.0 and clean["lon"] == 0.0:
+        return None
+    mock = get("mock_location")
+    if mock is None or type(mock) is bool:
+        clean["mock_location"] = bool(mock)
+    else:
+        return None
+    for name, (low, high) in _INT_RANGES.items():
+        value = get(name)
+        if value is None or (type(value) is int and low <= value <= high):
+            clean[name] = value
+        else:
+            return None
+    for name, limit in _MAX_TEXT.items():
+        value = get(name)
+        if type(value) is str and 0 < len(value) <= limit and value.isascii():
+            if not value.isprintable():
+                return None
+            clean[name] = value
+        elif value is None and name not in _REQUIRED_SET:
+            clean[name] = None
+        else:
+            return None
+    for name, digits in (("mcc", (3,)), ("mnc", (2, 3))):
+        value = get(name)
+        if value is None or (
+            type(value) is str and len(value) in digits and value.isascii() and value.isdigit()
+        ):
+            clean[name] = value
+        else:
+            return None
+    mode, tech = get("mode"), get("tech")
+    if not (mode is None or (type(mode) is str and mode in MODES)):
+        return None
+    clean["mode"] = mode
+    if type(tech) is not str or tech not in _TECH_METRICS:
+        return None
+    clean["tech"] = tech
+    required, allowed = _TECH_METRICS[tech]
+    for name in METRIC_FIELDS:
+        if clean[name] is not None and name not in allowed:
+            return None
+    if required and all(clean[name] is None for name in required):
+        return None
+    return clean
+
+
+def _check_all(
+    data: Mapping[str, Any], now: datetime | None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Every check, one field at a time, with a reason for each problem."""
     problems: list[Problem] = []
     clean: dict[str, Any] = {}
     if not data.keys() <= _FIELD_SET:
@@ -274,6 +370,8 @@ def text_problem(value: str) -> str | None:
     Lone UTF-16 surrogates have no UTF-8 form, and PostgreSQL refuses NUL in text; other
     control characters than tab and line breaks have no place in a name or a note.
     """
+    if value.isascii() and value.isprintable():  # the common case: no surrogate, no control
+        return None
     if _SURROGATE.search(value):
         return "not valid text (a lone UTF-16 surrogate)"
     if _CONTROL.search(value):
@@ -284,6 +382,9 @@ def text_problem(value: str) -> str | None:
 def _check_ids(data: Mapping[str, Any], clean: dict[str, Any], problems: list[Problem]) -> None:
     value = data.get("id")
     if _is_missing(value):
+        return
+    if type(value) is str and _CANONICAL_UUID.fullmatch(value):
+        clean["id"] = value
         return
     try:
         clean["id"] = str(uuid.UUID(_text_of(value)))
@@ -341,8 +442,11 @@ def _as_float(name: str, value: Any, problems: list[Problem]) -> float | None:
 def _check_numbers(data: Mapping[str, Any], clean: dict[str, Any], problems: list[Problem]) -> None:
     for name, (low, high) in NUMERIC_RANGES.items():
         value = data.get(name)
+        if type(value) is float and low <= value <= high:  # the common case (not NaN, finite)
+            clean[name] = value
+            continue
         if _is_missing(value):
-            if name not in _REQUIRED:
+            if name not in _REQUIRED_SET:
                 clean[name] = None
             continue
         number = _as_float(name, value, problems)
@@ -370,6 +474,9 @@ def _check_integers(
 ) -> None:
     for name, (low, high) in _INT_RANGES.items():
         value = data.get(name)
+        if type(value) is int and low <= value <= high:  # the common case (not a bool)
+            clean[name] = value
+            continue
         if _is_missing(value):
             clean[name] = None
             continue
@@ -388,7 +495,7 @@ def _check_text(data: Mapping[str, Any], clean: dict[str, Any], problems: list[P
     for name, limit in _MAX_TEXT.items():
         value = data.get(name)
         if _is_missing(value):
-            if name not in _REQUIRED:
+            if name not in _REQUIRED_SET:
                 clean[name] = None
             continue
         if not isinstance(value, str):

@@ -1,6 +1,7 @@
 """Ingest: readings per second through the HTTP API (batches of 5,000, gzip, 20 concurrent
-clients, gunicorn) against the same rows inserted directly with the database driver, on
-SQLite and on PostgreSQL, measured in the same run. Target: at least half the direct rate."""
+clients, gunicorn with 2 workers x 4 threads) against the same rows inserted directly with the
+database driver, on SQLite and on PostgreSQL, measured in the same run. Target: at least half
+the direct rate."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from tests.server.pg import PostgresCluster, _free_port, find_bin
 
 CLIENTS = 20
 BATCH = 5_000
+WORKERS, THREADS = 2, 4  # gunicorn
 
 
 def readings(n: int, seed: int = 0) -> list[dict[str, Any]]:
@@ -135,9 +137,9 @@ def _http(url: str, rows: list[dict[str, Any]], workdir: Path) -> tuple[float, l
             "-m",
             "gunicorn",
             "--workers",
-            "2",
+            str(WORKERS),
             "--threads",
-            "4",
+            str(THREADS),
             "--bind",
             f"127.0.0.1:{port}",
             "--timeout",
@@ -229,7 +231,7 @@ def run(n: int = 100_000) -> list[dict[str, Any]]:
             cluster.stop()
     print(
         f"{n:,} readings, batches of {BATCH:,} (gzip), {CLIENTS} concurrent clients, "
-        "gunicorn 4 workers x 2 threads"
+        f"gunicorn {WORKERS} workers x {THREADS} threads"
     )
     print(
         table(

@@ -82,11 +82,22 @@ def compute_flags(
     """
     flags: list[list[str]] = [[] for _ in records]
     order = sorted(range(len(records)), key=lambda i: records[i]["observed_at"])
-    last = previous
+    last = (previous.observed_at, previous.lat, previous.lon) if previous else None
     seen = set(stored_fixes)
+    ahead = received_at + timedelta(minutes=1)
+    stale = timedelta(days=rules.stale_days)
+    edges = tuple(_EDGES.items())
+    accuracy_m, speed_kmh, bbox, campaigns = (
+        rules.accuracy_m,
+        rules.speed_kmh,
+        rules.region_bbox,
+        rules.campaigns,
+    )
     for i in order:
         rec, out = records[i], flags[i]
-        if rec.get("accuracy_m") is not None and rec["accuracy_m"] > rules.accuracy_m:
+        when, lat, lon = rec["observed_at"], rec["lat"], rec["lon"]
+        accuracy = rec.get("accuracy_m")
+        if accuracy is not None and accuracy > accuracy_m:
             out.append("poor_accuracy")
         if rec.get("mock_location"):
             out.append("mock_location")
@@ -95,25 +106,24 @@ def compute_flags(
             out.append("duplicate_fix")
         seen.add(fix)
         if last is not None:
-            seconds = (rec["observed_at"] - last.observed_at).total_seconds()
-            metres = _metres(last.lat, last.lon, rec["lat"], rec["lon"])
-            if seconds > 0 and metres / seconds * 3.6 > rules.speed_kmh:
+            seconds = (when - last[0]).total_seconds()
+            if seconds > 0 and _metres(last[1], last[2], lat, lon) / seconds * 3.6 > speed_kmh:
                 out.append("impossible_jump")
-        last = PreviousFix(rec["observed_at"], rec["lat"], rec["lon"])
-        if rules.region_bbox is not None:
-            lon0, lat0, lon1, lat1 = rules.region_bbox
-            if not (lon0 <= rec["lon"] <= lon1 and lat0 <= rec["lat"] <= lat1):
+        last = (when, lat, lon)
+        if bbox is not None:
+            lon0, lat0, lon1, lat1 = bbox
+            if not (lon0 <= lon <= lon1 and lat0 <= lat <= lat1):
                 out.append("outside_region")
-        if rules.campaigns and not any(
-            c.contains(rec["lon"], rec["lat"], rec["observed_at"]) for c in rules.campaigns
-        ):
+        if campaigns and not any(c.contains(lon, lat, when) for c in campaigns):
             out.append("outside_campaign")
-        if rec["observed_at"] > received_at + timedelta(minutes=1):
+        if when > ahead:
             out.append("clock_ahead")
-        elif received_at - rec["observed_at"] > timedelta(days=rules.stale_days):
+        elif received_at - when > stale:
             out.append("stale")
-        if any(rec.get(name) is not None and rec[name] in edges for name, edges in _EDGES.items()):
-            out.append("edge_value")
+        for name, ends in edges:
+            if rec.get(name) in ends:  # None is in no range
+                out.append("edge_value")
+                break
     return flags
 
 

@@ -9,6 +9,7 @@ once. A crash before the commit stores nothing, and the phone's retry then store
 from __future__ import annotations
 
 import dataclasses
+import operator
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from analysis.schema import FIELDS, check, text_problem
 from server.errors import ApiError
-from server.flags import CampaignArea, FlagRules, PreviousFix, compute_flags, fix_key
+from server.flags import CampaignArea, Fix, FlagRules, PreviousFix, compute_flags, fix_key
 from server.models import (
     Campaign,
     Device,
@@ -34,11 +35,15 @@ from server.models import (
 from server.regions import RegionIndex
 
 __all__ = [
+    "FlagContext",
     "IngestResult",
     "PreparedBatch",
+    "apply_flags",
     "flag_batch",
     "ingest_batch",
     "prepare_batch",
+    "prepare_rows",
+    "read_flag_context",
     "store_batch",
 ]
 
@@ -85,6 +90,8 @@ class PreparedBatch:
     rejected: list[dict[str, Any]]
     repeated: list[str]  # ids sent twice within the batch
     flags: list[list[str]] | None = None
+    rows: list[tuple[Any, ...]] | None = None  # the INSERT parameters, see prepare_rows
+    rows_for: tuple[str, int, datetime] | None = None  # (dialect, device id, now) of rows
 
 
 def prepare_batch(batch_id: str, items: list[Any], now: datetime) -> PreparedBatch:
@@ -144,14 +151,37 @@ def ingest_batch(
 def flag_batch(
     session: Session, device_id: int, prepared: PreparedBatch, rules: FlagRules, now: datetime
 ) -> None:
-    """Compute the quality flags of a prepared batch (reads the device's earlier fixes).
+    """Compute the quality flags of a prepared batch (reads the device's earlier fixes)."""
+    apply_flags(prepared, read_flag_context(session, device_id, prepared), rules, now)
 
-    The API runs this in its own short transaction before the storing one, so that the
-    write lock is held for the writes only; flags are advice, so a concurrent batch of the
-    same device slipping in between costs at most a missed flag.
+
+@dataclass(frozen=True, slots=True)
+class FlagContext:
+    """What the flags of a batch need from the database."""
+
+    campaigns: tuple[CampaignArea, ...]
+    previous: PreviousFix | None
+    stored: set[Fix]
+
+
+def read_flag_context(session: Session, device_id: int, prepared: PreparedBatch) -> FlagContext:
+    """The device's campaigns, last fix before the batch and stored fixes in its window.
+
+    The API reads these in their own short transaction and computes the flags after it (on
+    SQLite every transaction holds the write lock); flags are advice, so a concurrent batch
+    of the same device slipping in between costs at most a missed flag.
     """
-    rules = dataclasses.replace(rules, campaigns=_campaigns(session, device_id))
-    prepared.flags = _flags(session, device_id, prepared.records, rules, now)
+    campaigns = _campaigns(session, device_id)
+    previous, stored = _stored_fixes(session, device_id, prepared.records)
+    return FlagContext(campaigns, previous, stored)
+
+
+def apply_flags(
+    prepared: PreparedBatch, context: FlagContext, rules: FlagRules, now: datetime
+) -> None:
+    """Compute the flags of every clean reading (no database access)."""
+    rules = dataclasses.replace(rules, campaigns=context.campaigns)
+    prepared.flags = compute_flags(prepared.records, rules, now, context.previous, context.stored)
 
 
 def _campaigns(session: Session, device_id: int) -> tuple[CampaignArea, ...]:
@@ -183,20 +213,19 @@ def store_batch(
     """Store the valid readings of a flagged batch exactly once; report every fate.
 
     With ``regions``, each reading gets the code of the village it lies in, and the upload's
-    readings per village are counted for the overview maps.
+    readings per village are counted for the overview maps. The rows are built here unless
+    :func:`prepare_rows` already built them for this database, device and time (the API does
+    that before the storing transaction, which on SQLite holds the write lock).
     """
+    dialect = session.get_bind().dialect.name
+    if prepared.rows is None or prepared.rows_for != (dialect, device.id, now):
+        prepare_rows(prepared, dialect, device.id, now, regions)
+    assert prepared.rows is not None
     upload = _upload(session, device, prepared.batch_id, now)
     result = IngestResult(upload, rejected=prepared.rejected, duplicates=list(prepared.repeated))
     records = prepared.records
     flags = prepared.flags or [[] for _ in records]
-    codes = (
-        regions.locate([r["lon"] for r in records], [r["lat"] for r in records])
-        if regions
-        else [None] * len(records)
-    )
-    for record, code in zip(records, codes, strict=True):
-        record["village_code"] = code
-    inserted = _insert_readings(session, records, flags, upload.id, device.id, now)
+    inserted = _insert_readings(session, prepared.rows)
     stored = [r for r in records if r["id"] in inserted]
     _count_villages(session, upload.id, stored)
     _note_networks(session, stored)
@@ -277,11 +306,11 @@ def _upload(session: Session, device: Device, batch_id: str, now: datetime) -> U
     return upload
 
 
-def _flags(
-    session: Session, device_id: int, records: list[dict[str, Any]], rules: FlagRules, now: datetime
-) -> list[list[str]]:
+def _stored_fixes(
+    session: Session, device_id: int, records: list[dict[str, Any]]
+) -> tuple[PreviousFix | None, set[Fix]]:
     if not records:
-        return []
+        return None, set()
     first = min(r["observed_at"] for r in records)
     last = max(r["observed_at"] for r in records)
     previous_row = session.execute(
@@ -304,7 +333,7 @@ def _flags(
             )
         )
     }
-    return compute_flags(records, rules, now, previous, stored)
+    return previous, stored
 
 
 _COLUMNS = (
@@ -316,24 +345,79 @@ _COLUMNS = (
     "excluded",
     "received_at",
 )
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own storage format for SQLite
 
 
-def _insert_readings(
-    session: Session,
-    records: list[dict[str, Any]],
-    flags: list[list[str]],
-    upload_id: str,
+_FIELDS_OF = operator.itemgetter(*FIELDS)
+_TIME_AT = FIELDS.index("observed_at")
+
+
+def _sqlite_time(value: datetime) -> str:
+    """SQLAlchemy's storage format for SQLite, ``%Y-%m-%d %H:%M:%S.%f`` in UTC (years from
+    1000 on; readings before 2000 are rejected), written five times faster than strftime."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def prepare_rows(
+    prepared: PreparedBatch,
+    dialect: str,
     device_id: int,
     now: datetime,
-) -> set[str]:
+    regions: RegionIndex | None = None,
+) -> None:
+    """Build the INSERT parameters of every clean reading (no database access).
+
+    Each reading gets its village code here. PostgreSQL rows are sorted by id: two batches
+    that share readings then lock them in the same order, so one waits for the other instead
+    of both deadlocking.
+    """
+    records = prepared.records
+    flags = prepared.flags or [[] for _ in records]
+    codes = (
+        regions.locate([r["lon"] for r in records], [r["lat"] for r in records])
+        if regions
+        else [None] * len(records)
+    )
+    for record, code in zip(records, codes, strict=True):
+        record["village_code"] = code
+    upload_id, at = prepared.batch_id, _TIME_AT
+    if dialect == "sqlite":
+        received = _sqlite_time(now)
+        rows = []
+        for r, f in zip(records, flags, strict=True):
+            values = _FIELDS_OF(r)
+            rows.append(
+                (
+                    *values[:at],
+                    _sqlite_time(values[at]),
+                    *values[at + 1 :],
+                    r["village_code"],
+                    upload_id,
+                    device_id,
+                    ",".join(f),
+                    False,
+                    received,
+                )
+            )
+    else:
+        rows = sorted(
+            (
+                (*_FIELDS_OF(r), r["village_code"], upload_id, device_id, ",".join(f), False, now)
+                for r, f in zip(records, flags, strict=True)
+            ),
+            key=lambda row: str(row[0]),
+        )
+    prepared.rows = rows
+    prepared.rows_for = (dialect, device_id, now)
+
+
+def _insert_readings(session: Session, rows: list[tuple[Any, ...]]) -> set[str]:
     """Insert with the driver's executemany; the ids that were new.
 
     SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so the ids already there
     are read first and ``INSERT OR IGNORE`` stores the rest. PostgreSQL: ``ON CONFLICT DO
     NOTHING RETURNING id`` tells, even when another transaction inserts the same reading.
     """
-    if not records:
+    if not rows:
         return set()
     connection = session.connection()
     driver = connection.connection.driver_connection
@@ -341,59 +425,25 @@ def _insert_readings(
     cursor = driver.cursor()
     columns = ", ".join(_COLUMNS)
     if connection.dialect.name == "sqlite":
-
-        def time(value: datetime) -> str:
-            return value.astimezone(UTC).strftime(_SQLITE_TIME)
-
         existing: set[str] = set()
-        ids = [r["id"] for r in records]
+        ids = [row[0] for row in rows]
         for start in range(0, len(ids), 5_000):  # SQLite >= 3.32 takes 32,766 parameters
             chunk = ids[start : start + 5_000]
             cursor.execute(
                 f"SELECT id FROM measurements WHERE id IN ({', '.join('?' * len(chunk))})", chunk
             )
             existing.update(row[0] for row in cursor.fetchall())
-        values = [
-            (
-                *(time(r[c]) if c == "observed_at" else r[c] for c in FIELDS),
-                r.get("village_code"),
-                upload_id,
-                device_id,
-                ",".join(f),
-                False,
-                time(now),
-            )
-            for r, f in zip(records, flags, strict=True)
-            if r["id"] not in existing
-        ]
         cursor.executemany(
             f"INSERT OR IGNORE INTO measurements ({columns}) VALUES "
             f"({', '.join('?' * len(_COLUMNS))})",
-            values,
+            [row for row in rows if row[0] not in existing] if existing else rows,
         )
         return set(ids) - existing
-    # in id order: two batches that share readings lock them in the same order, so one
-    # waits for the other instead of both deadlocking
-    values = sorted(
-        (
-            (
-                *(r[c] for c in FIELDS),
-                r.get("village_code"),
-                upload_id,
-                device_id,
-                ",".join(f),
-                False,
-                now,
-            )
-            for r, f in zip(records, flags, strict=True)
-        ),
-        key=lambda row: str(row[0]),
-    )
     cursor.executemany(
         f"INSERT INTO measurements ({columns}) VALUES "
         f"({', '.join(['%s'] * len(_COLUMNS))}) ON CONFLICT (id) DO NOTHING "
         "RETURNING id",
-        values,
+        rows,
         returning=True,
     )
     new: set[str] = set()

@@ -11,10 +11,10 @@ from server.api import api
 from server.api.auth import device_required
 from server.api.body import json_body
 from server.api.devices import upload_summary
-from server.db import session_scope
+from server.db import engine, session_scope
 from server.errors import ApiError
 from server.flags import FlagRules
-from server.ingest import flag_batch, prepare_batch, store_batch
+from server.ingest import apply_flags, prepare_batch, prepare_rows, read_flag_context, store_batch
 from server.models import Device, Upload, utcnow
 from server.regions import current_regions
 
@@ -43,13 +43,19 @@ def create_upload() -> tuple[dict[str, Any], int]:
     if len(items) > limit:
         raise ApiError(413, f"at most {limit} measurements per batch; split the batch")
     now = utcnow()
+    device_id = g.device.id
+    # Everything but the database work happens outside the transactions: on SQLite each one
+    # holds the write lock that every upload waits for.
     prepared = prepare_batch(str(body.get("batch_id", "")), items, now)
     with session_scope() as session:
-        flag_batch(session, g.device.id, prepared, flag_rules(), now)
+        context = read_flag_context(session, device_id, prepared)
+    apply_flags(prepared, context, flag_rules(), now)
+    prepare_rows(prepared, engine().dialect.name, device_id, now, current_regions())
     with session_scope() as session:
-        device = session.get(Device, g.device.id)
+        device = session.get(Device, device_id)
         assert device is not None
-        answer = store_batch(session, device, prepared, now, current_regions()).answer()
+        result = store_batch(session, device, prepared, now)
+    answer = result.answer()
     status = 201 if answer["counts"]["accepted"] else 200
     return answer, status
 
