@@ -52,6 +52,24 @@ DEFAULTS: dict[str, Any] = {
     "JOB_HEARTBEAT_SECONDS": 10.0,
     "JOB_STALE_SECONDS": 120.0,
     "JOB_MAX_ATTEMPTS": 3,
+    # Releases: a product with less evidence than this is published only with an explicit,
+    # audited override (per operator and technology)
+    "RELEASE_MIN_READINGS": 200,
+    "RELEASE_MIN_FIXES": 50,  # distinct positions, about 10 m apart
+    "RELEASE_MIN_SURVEYED_SHARE": 0.02,  # of the grid's cells
+    "RESPONSE_DAYS": 60,  # operators answer a release within this many days
+    # Mail (notifications); nothing is mailed while SMTP_HOST is unset
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_SSL": False,
+    "SMTP_TIMEOUT": 20.0,
+    "MAIL_FROM": "PetaSinyal <petasinyal@localhost>",
+    "MAIL_MAX_ATTEMPTS": 8,  # then the mail is given up (the notification stays in the pages)
+    "MAIL_RETRY_SECONDS": 60.0,  # doubled after every failed attempt
+    "BASE_URL": None,  # links in mails, e.g. https://petasinyal.sumbarprov.go.id
 }
 
 
