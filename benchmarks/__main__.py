@@ -12,6 +12,7 @@ from benchmarks import (
     page_speed,
     phone_ui,
     province_scale,
+    release_pages,
 )
 from benchmarks._common import machine
 
@@ -23,6 +24,7 @@ ALL = {
     "ingest": ingest_speed,
     "pages": page_speed,
     "phone_ui": phone_ui,
+    "release_pages": release_pages,
 }
 
 

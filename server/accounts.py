@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from server.models import ROLES, ApiToken, Device, EnrolCode, User, utcnow
 from server.security import hash_password, hash_secret, new_enrol_code, new_token
 
 __all__ = [
+    "check_email",
     "create_api_token",
     "create_user",
     "import_device",
@@ -20,14 +22,39 @@ __all__ = [
     "revoke_api_token",
     "revoke_device",
     "set_active",
+    "set_email",
     "set_password",
 ]
 
+# A plain address: printable ASCII without spaces, quotes, brackets or commas before one "@",
+# a host name after it. No display names, no CR/LF: the address goes into a mail header.
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+
+
+def check_email(address: str | None) -> str | None:
+    """``address`` stripped if it is a plain mail address, ``None`` if empty; else ValueError."""
+    text = (address or "").strip()
+    if not text:
+        return None
+    if len(text) > 254 or not _EMAIL.fullmatch(text):
+        raise ValueError(f"{text[:80]!r} is not a plain e-mail address such as ani@example.org")
+    return text
+
 
 def create_user(
-    username: str, password: str, role: str, operators: list[str] | None = None, actor: str = "cli"
+    username: str,
+    password: str,
+    role: str,
+    operators: list[str] | None = None,
+    actor: str = "cli",
+    email: str | None = None,
 ) -> int:
-    """Create a user; providers must name the operators (MCC-MNC) they may see."""
+    """Create a user; providers must name the operators (MCC-MNC) they may see; ``email``
+    (optional) receives the user's notifications."""
+    email = check_email(email)
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if role == "provider" and not operators:
@@ -47,6 +74,7 @@ def create_user(
             role=role,
             operators=operators or [],
             active=True,
+            email=email,
         )
         session.add(user)
         session.flush()
@@ -56,7 +84,7 @@ def create_user(
             "user.create",
             f"user:{user.id}",
             None,
-            {"username": username, "role": role, "operators": operators or []},
+            {"username": username, "role": role, "operators": operators or [], "email": email},
         )
         return user.id
 
@@ -211,3 +239,23 @@ def set_password(user_id: int, password: str, actor: str) -> None:
         user.password_hash = hash_password(password)
         user.session_version = (user.session_version or 0) + 1
         record(session, actor, "user.password", f"user:{user.id}", None, {"reset": True})
+
+
+def set_email(user_id: int, address: str | None, actor: str) -> str | None:
+    """Set (or clear, with an empty address) where a user's notifications are mailed."""
+    email = check_email(address)
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise LookupError(f"no user {user_id}")
+        if user.email != email:
+            record(
+                session,
+                actor,
+                "user.email",
+                f"user:{user.id}",
+                {"email": user.email},
+                {"email": email},
+            )
+            user.email = email
+        return email

@@ -62,6 +62,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument(
         "--operators", default="", help="providers: comma-separated MCC-MNC list, e.g. 510-10"
     )
+    cmd.add_argument("--email", help="address the user's notifications are mailed to")
     cmd.add_argument(
         "--password-env",
         default="PETASINYAL_PASSWORD",
@@ -236,8 +237,12 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _create_user(args: argparse.Namespace) -> int:
-    from server.accounts import create_user
+    from server.accounts import check_email, create_user
 
+    try:
+        email = check_email(args.email)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     try:
         password = os.environ.get(args.password_env) or getpass.getpass("password: ")
     except EOFError:
@@ -245,7 +250,7 @@ def _create_user(args: argparse.Namespace) -> int:
     operators = [o.strip() for o in args.operators.split(",") if o.strip()]
 
     def action(app: Flask) -> str:
-        user_id = create_user(args.username, password, args.role, operators)
+        user_id = create_user(args.username, password, args.role, operators, email=email)
         return f"user {args.username} ({args.role}) created with id {user_id}"
 
     return _in_app(args.db, action)

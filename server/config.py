@@ -70,6 +70,11 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_MAX_ATTEMPTS": 8,  # then the mail is given up (the notification stays in the pages)
     "MAIL_RETRY_SECONDS": 60.0,  # doubled after every failed attempt
     "BASE_URL": None,  # links in mails, e.g. https://petasinyal.sumbarprov.go.id
+    # Metadata of published releases (Satu Data Indonesia, docs/reports.md)
+    "METADATA_ORGANISATION": "Dinas Komunikasi, Informatika dan Statistik Provinsi Sumatera Barat",
+    "METADATA_EMAIL": None,
+    "METADATA_OWNER_ORG": None,  # the CKAN organisation; default: a slug of the organisation
+    "METADATA_LICENCE": "CC-BY-4.0",  # SPDX id
 }
 
 

@@ -4,7 +4,8 @@ reviewed and turned into maps, then left running with demo logins printed.
 Everything goes the way it does in the field: an officer's phone is enrolled with a one-time
 code, the survey is uploaded in batches over HTTP, an admin reviews the uploads (one is sent
 back with a comment), and a heatmap job builds the products of each operator in the
-background worker.
+background worker. The admin publishes the job as the first release, and Telkomsel disputes
+one blankspot village with its own drive-test file (``server.demo_release``).
 """
 
 from __future__ import annotations
@@ -201,6 +202,16 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
                 break
             time.sleep(1.0)
     print(f"Heatmap job {job_id}: {state} in {time.perf_counter() - clock:.0f} s {message or ''}")
+    if state == "done":
+        from server.demo_release import publish_and_dispute
+
+        loop = publish_and_dispute(app, base, job_id, ids["admin"])
+        print(f"Published release {loop.release_id}: {base}/releases/{loop.release_id}")
+        if loop.response_id is not None:
+            print(
+                f"Telkomsel disputed village {loop.village} through the API with a drive-test "
+                f"file of {loop.evidence_readings} readings: {base}/responses/{loop.response_id}"
+            )
     print()
     print(f"PetaSinyal is running at {base}/" if serve else f"PetaSinyal ran at {base}/")
     print("Demo logins (username / password):")

@@ -20,11 +20,14 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from analysis.methods import METHODS
 from server.audit import record
 from server.db import session_scope
-from server.models import Campaign, Job, utcnow
+from server.mailer import deliver_due
+from server.models import Campaign, Job, User, utcnow
+from server.notify import notify
 from server.regions import current_regions
 from server.review import approved_frame, approved_uploads
 
@@ -42,6 +45,17 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 TECHS = ("LTE", "NR", "WCDMA", "GSM")
+
+
+def _tell_creator(session: Session, job: Job, state: str) -> None:
+    """Notify the admin who started ``job`` that it ended (``done``, ``failed``, ``cancelled``)."""
+    notify(
+        session,
+        [job.created_by],
+        "job.finished",
+        {"job_id": job.id, "state": state, "message": job.message},
+        f"/jobs/{job.id}",
+    )
 
 
 def jobs_dir() -> Path:
@@ -129,6 +143,7 @@ def recover_stale_jobs() -> list[int]:
                     f"interrupted {job.attempts} times (the server stopped while it ran); "
                     "start it again, or with fewer operators"
                 )
+                _tell_creator(session, job, "failed")
             else:
                 job.state = "queued"
                 job.message = "the server stopped while this job ran; it starts again"
@@ -181,6 +196,9 @@ def cancel_job(job_id: int, actor: str) -> bool:
         job.state, job.finished_at = "failed", utcnow()
         job.message = f"cancelled by {actor}"
         record(session, actor, "job.cancel", f"job:{job_id}", before, {"state": "failed"})
+        creator = session.get(User, job.created_by)
+        if creator is None or actor != f"{creator.role}:{creator.username}":
+            _tell_creator(session, job, "cancelled")  # not when they cancelled it themselves
         return True
 
 
@@ -290,6 +308,7 @@ def run_job(job_id: int) -> str:
         job.state, job.results, job.message = state, results, message
         job.progress, job.finished_at = (1.0 if state == "done" else job.progress), utcnow()
         record(session, "system", f"job.{state}", f"job:{job_id}", None, {"message": message})
+        _tell_creator(session, job, state)
     return state
 
 
@@ -321,7 +340,8 @@ def _result(operator: str, tech: str, product: str, report: dict[str, Any]) -> d
 
 
 class JobWorker(threading.Thread):
-    """Runs queued jobs one after another in this process (``serve`` and ``worker``)."""
+    """Runs queued jobs one after another in this process (``serve`` and ``worker``) and
+    sends the notification mails that are due at every poll."""
 
     def __init__(self, app: Flask) -> None:
         super().__init__(daemon=True, name="petasinyal-jobs")
@@ -332,6 +352,7 @@ class JobWorker(threading.Thread):
     def run(self) -> None:
         poll = float(self.app.config["JOB_POLL_SECONDS"])
         while not self.stopping.is_set():
+            self.send_mail()
             with self.app.app_context():
                 try:
                     recover_stale_jobs()
@@ -343,6 +364,13 @@ class JobWorker(threading.Thread):
                     log.exception("job worker: will try again")
             self.wake.wait(poll)
             self.wake.clear()
+
+    def send_mail(self) -> None:
+        """Send the notification mails that are due; a failure waits for the next poll."""
+        try:
+            deliver_due(self.app)
+        except Exception:  # SMTP or the database away: the worker keeps going
+            log.exception("mail delivery: will try again")
 
     def stop(self) -> None:
         self.stopping.set()

@@ -1,6 +1,7 @@
 """Notifications: who should hear of what. ``notify`` adds rows in the caller's transaction
-(so a notification exists only if the change it tells of does); the pages list them and the
-worker mails them (``server.mailer``) when SMTP is configured.
+(so a notification exists only if the change it tells of does); the pages list them. When
+SMTP is configured, a mail for each user with an address is added in the same transaction
+(``server.mailer.queue_mails``) and the worker sends it later: a mail never fails the action.
 
 Kinds and their ``params``:
 
@@ -9,7 +10,8 @@ Kinds and their ``params``:
 - ``response.decided``: ``response_id``, ``village``, ``decision``, ``reason`` (to the
   provider users of the response's operator)
 - ``upload.sent_back``: ``upload_id``, ``state``, ``comment`` (to the officer)
-- ``job.finished``: ``job_id``, ``state`` (to the admin who started it)
+- ``job.finished``: ``job_id``, ``state`` (``done``, ``failed`` or ``cancelled``), ``message``
+  (to the admin who started it)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.mailer import queue_mails
 from server.models import Notification, User
 
 __all__ = ["KINDS", "admin_ids", "notify", "provider_ids"]
@@ -40,7 +43,8 @@ def notify(
     params: dict[str, Any],
     link: str | None = None,
 ) -> list[Notification]:
-    """One notification per user (each once), added to ``session``; they are flushed."""
+    """One notification per user (each once), added to ``session`` and flushed, with its
+    mail when SMTP is configured and the user has an address."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     made = [
@@ -49,6 +53,7 @@ def notify(
     ]
     session.add_all(made)
     session.flush()
+    queue_mails(session, made)
     return made
 
 

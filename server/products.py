@@ -1,20 +1,22 @@
 """The products of finished jobs as people and scripts see them: which ones a user may
-see, the files of each, and the tables shown on the job page. Used by the job pages, the
-provider portal and ``/api/v1/products``."""
+see (providers: only products of published releases), the files of each, and the tables
+shown on the job page. Used by the job and release pages, the provider portal and
+``/api/v1/products``."""
 
 from __future__ import annotations
 
 import csv
 import json
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from server.db import session_scope
 from server.jobs import job_folder
-from server.models import Job
+from server.models import Job, Release, ReleaseProduct
 
 __all__ = [
     "DOWNLOADS",
@@ -22,6 +24,7 @@ __all__ = [
     "latest_products",
     "product_archive",
     "product_files",
+    "published_product",
     "read_report",
     "safe_file",
     "village_rows",
@@ -100,23 +103,66 @@ def blankspot_rows(job_id: int, product: str, limit: int = 100) -> list[dict[str
     return rows[:limit]
 
 
+def _published(
+    scope: tuple[str, ...] | None,
+) -> Select[ReleaseProduct, Release, datetime | None]:
+    """Products of published (not withdrawn) releases, of ``scope``'s operators."""
+    query = (
+        select(ReleaseProduct, Release, Job.finished_at)
+        .join(Release, Release.id == ReleaseProduct.release_id)
+        .join(Job, Job.id == Release.job_id)
+        .where(Release.state == "published")
+    )
+    return query if scope is None else query.where(ReleaseProduct.operator.in_(list(scope)))
+
+
 def latest_products(operators: tuple[str, ...] | None) -> list[dict[str, Any]]:
-    """The newest finished product of each operator and technology a user may see."""
+    """The newest published product of each operator and technology a user may see: the
+    job's result as frozen in the release, with the job and release it comes from."""
+    newest = (
+        func.row_number()
+        .over(
+            partition_by=ReleaseProduct.product,
+            order_by=(Release.published_at.desc(), Release.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = _published(operators).with_only_columns(ReleaseProduct.id, newest).subquery()
     with session_scope() as session:
-        jobs = session.scalars(
-            select(Job).where(Job.state == "done").order_by(Job.finished_at.desc()).limit(500)
+        rows = session.execute(
+            _published(None)
+            .join(ranked, ranked.c.id == ReleaseProduct.id)
+            .where(ranked.c.rank == 1)
+            .order_by(ReleaseProduct.product)
         ).all()
-        latest: dict[str, dict[str, Any]] = {}
-        for job in jobs:
-            for result in visible_results(job, operators):
-                if "product" in result and result["product"] not in latest:
-                    latest[result["product"]] = {
-                        **result,
-                        "job_id": job.id,
-                        "finished_at": job.finished_at,
-                        "area": job.params.get("area", {"kind": "all"}),
-                    }
-    return sorted(latest.values(), key=lambda r: r["product"])
+        return [
+            {
+                **item.summary,
+                "product": item.product,
+                "operator": item.operator,
+                "tech": item.tech,
+                "job_id": release.job_id,
+                "release_id": release.id,
+                "title": release.title,
+                "published_at": release.published_at,
+                "finished_at": finished_at,
+                "area": release.area or {"kind": "all"},
+                "files": [f["name"] for f in item.files or []],
+            }
+            for item, release, finished_at in rows
+        ]
+
+
+def published_product(job_id: int, product: str, operators: tuple[str, ...] | None) -> bool:
+    """Whether ``product`` of job ``job_id`` is in a published release ``operators`` may see."""
+    with session_scope() as session:
+        found = session.scalar(
+            _published(operators)
+            .with_only_columns(ReleaseProduct.id)
+            .where(Release.job_id == job_id, ReleaseProduct.product == product)
+            .limit(1)
+        )
+    return found is not None
 
 
 def safe_file(job_id: int, product: str, name: str) -> Path | None:

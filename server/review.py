@@ -1,5 +1,6 @@
-"""Review of uploads (approve / has issues / reject, audited) and the approved readings that
-feed the maps. The review pages of the web interface call these; so does the CLI."""
+"""Review of uploads (approve / has issues / reject, audited; an upload sent back is notified
+to its officer) and the approved readings that feed the maps. The review pages of the web
+interface call these; so does the CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from analysis.frame import canonical_frame
 from analysis.schema import FIELDS
 from server.audit import record
 from server.db import session_scope
-from server.models import Measurement, Upload, utcnow
+from server.models import Device, Measurement, Upload, utcnow
+from server.notify import notify
 
 __all__ = [
     "REVIEW_STATES",
@@ -33,7 +35,7 @@ def review_upload(
     reviewer_id: int | None = None,
 ) -> dict[str, Any]:
     """Set an upload's review state; ``has_issues`` and ``rejected`` need a comment, which
-    the officer's phone shows."""
+    the officer's phone shows and the officer is notified of."""
     if state not in REVIEW_STATES:
         raise ValueError(f"state must be one of {', '.join(REVIEW_STATES)}")
     if state != "approved" and not (comment or "").strip():
@@ -47,6 +49,15 @@ def review_upload(
         upload.reviewed_at, upload.reviewed_by = utcnow(), reviewer_id
         after = {"state": upload.state, "comment": upload.comment}
         record(session, reviewer, "upload.review", f"upload:{upload_id}", before, after)
+        officer = session.scalar(select(Device.officer_id).where(Device.id == upload.device_id))
+        if state != "approved" and after != before and officer is not None:
+            notify(
+                session,
+                [officer],
+                "upload.sent_back",
+                {"upload_id": upload_id, "state": state, "comment": upload.comment},
+                f"/uploads/{upload_id}",
+            )
         return after
 
 

@@ -82,7 +82,8 @@ def read_survey(
         candidates["session_id"] = f"{name}-{candidates['id'].iloc[0][:8]}"
         candidates["mock_location"] = False
     elif device_id:
-        candidates["device_id"] = candidates.get("device_id").fillna(device_id)
+        given = candidates.get("device_id")
+        candidates["device_id"] = device_id if given is None else given.fillna(device_id)
     kept, bad, dropped = validate_rows(candidates, table.lines, now)
     rejected.extend(bad)
     rejected.sort(key=lambda row: row.line)

@@ -97,12 +97,7 @@ def openapi_document() -> dict[str, Any]:
 
     doc = _core_document()
     for name in DOC_PARTS:
-        try:
-            part = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # INTEGRATION (session 4): strict once all exist
-            if exc.name != name:
-                raise
-            continue
+        part = importlib.import_module(name)
         doc["paths"].update(part.PATHS)
         doc["components"]["schemas"].update(part.SCHEMAS)
     return doc
@@ -253,8 +248,9 @@ def _core_document() -> dict[str, Any]:
             },
             "/api/v1/products": {
                 "get": {
-                    "summary": "The newest product of each operator and technology this token "
-                    "may see (providers: their own operators only), with a link to each file.",
+                    "summary": "The newest published product of each operator and technology "
+                    "this token may see (providers: their own operators only; a withdrawn "
+                    "release no longer counts), with its release and a link to each file.",
                     "security": [{"apiToken": []}],
                     "responses": {
                         "200": _json(
@@ -277,7 +273,8 @@ def _core_document() -> dict[str, Any]:
             "/api/v1/products/{job_id}/{product}/{name}": {
                 "get": {
                     "summary": "One file of a product: GeoTIFF, GeoJSON, KMZ, CSV (with its "
-                    ".json metadata), the web map or report.json.",
+                    ".json metadata), the web map or report.json (providers: products of "
+                    "published releases only).",
                     "security": [{"apiToken": []}],
                     "parameters": [
                         *_PRODUCT_PARAMETERS,
@@ -320,9 +317,19 @@ _PRODUCT_PARAMETERS: list[dict[str, Any]] = [
 ]
 _PRODUCT = {
     "type": "object",
-    "required": ["job_id", "product", "operator", "tech", "finished_at", "files", "archive"],
+    "required": [
+        "job_id",
+        "release_id",
+        "product",
+        "operator",
+        "tech",
+        "finished_at",
+        "files",
+        "archive",
+    ],
     "properties": {
         "job_id": {"type": "integer"},
+        "release_id": {"type": "integer", "description": "the release it was published in"},
         "product": {"type": "string", "description": "MCC-MNC-technology"},
         "operator": {"type": "string"},
         "tech": {"type": "string"},

@@ -1,4 +1,5 @@
-"""Products for scripts: the latest maps and tables of the operators a token may see."""
+"""Products for scripts: the latest published maps and tables of the operators a token may
+see (admins: any finished job's files)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from server.models import Job
 from server.products import (
     latest_products,
     product_archive,
-    product_files,
+    published_product,
     safe_file,
     visible_results,
 )
@@ -29,13 +30,14 @@ def _scope() -> tuple[str, ...] | None:
 @api.get("/products")
 @token_required
 def list_products() -> dict[str, Any]:
-    """The newest product of each operator and technology this token may see."""
+    """The newest published product of each operator and technology this token may see."""
     items = []
     for product in latest_products(_scope()):
         job_id, name = product["job_id"], product["product"]
         items.append(
             {
                 "job_id": job_id,
+                "release_id": product["release_id"],
                 "product": name,
                 "operator": product["operator"],
                 "tech": product["tech"],
@@ -51,7 +53,7 @@ def list_products() -> dict[str, Any]:
                     f: url_for(
                         "api.product_file", job_id=job_id, product=name, name=f, _external=True
                     )
-                    for f in product_files(job_id, name)
+                    for f in product["files"]
                 },
             }
         )
@@ -62,10 +64,13 @@ _MAX_JOB_ID = 2**31 - 1  # the widest id both databases hold in an INTEGER colum
 
 
 def _allowed(job_id: int, product: str, what: str) -> None:
-    """404 unless the token may see ``product`` of a finished job; the download is audited."""
+    """404 unless the token may see ``product`` of a job: admins any finished job's, others
+    only a product of a published release of their operators. The download is audited."""
     # ``what`` goes into the audit log and onto the disk: no NUL (PostgreSQL and the file
     # system refuse it), and a job id the database can hold
     if not 0 < job_id <= _MAX_JOB_ID or text_problem(what):
+        abort(404)
+    if _scope() is not None and not published_product(job_id, product, _scope()):
         abort(404)
     with session_scope() as session:
         job = session.get(Job, job_id)

@@ -110,9 +110,20 @@ def _refuse_nul() -> None:
 
 def init_web(app: Flask) -> None:
     """Add the pages, sessions, CSRF protection and translations to ``app``."""
-    import importlib
-
-    from server.web import admin, auditlog, auth, dashboard, jobs, provider, review
+    from server.web import (
+        admin,
+        auditlog,
+        auth,
+        changes,
+        dashboard,
+        jobs,
+        notifications,
+        provider,
+        releases,
+        responses,
+        review,
+        villages,
+    )
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -130,7 +141,6 @@ def init_web(app: Flask) -> None:
         verdict_label=verdict_label,
         zone_label=zone_label,
         get_locale=get_locale,
-        has_endpoint=lambda name: name in app.view_functions,
     )
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)
@@ -141,16 +151,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(
         Blueprint("vendor", __name__, static_folder=str(vendor), static_url_path="/static/vendor")
     )
-    for module in (auth, dashboard, review, auditlog, admin, jobs, provider):
-        app.register_blueprint(module.bp)
-    # INTEGRATION (session 4): pages being written in parallel; made strict once all exist
-    for name in ("releases", "changes", "responses", "villages", "notifications"):
-        try:
-            module = importlib.import_module(f"server.web.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"server.web.{name}":
-                raise
-            continue
+    pages = (auth, dashboard, review, auditlog, admin, jobs, provider, releases, changes)
+    for module in (*pages, responses, villages, notifications):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(CSRFError)

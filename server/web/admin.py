@@ -68,6 +68,7 @@ def create() -> Any:
                 form.role.data,
                 operators,
                 current_user.actor,
+                email=form.email.data,
             )
         except ValueError as exc:
             flash(str(exc), "error")

@@ -1,4 +1,4 @@
-"""Login, logout, the user's own account (password, language, time zone)."""
+"""Login, logout, the user's own account (password, language, time zone, e-mail)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from server.accounts import set_email
 from server.audit import record
 from server.db import session_scope
 from server.extensions import limiter
@@ -28,7 +29,7 @@ from server.models import User
 from server.security import check_password, hash_password
 from server.web import LANGUAGES
 from server.web.access import public, roles_required, safe_next
-from server.web.forms import AccountForm, ActionForm, LoginForm, PasswordForm
+from server.web.forms import AccountForm, ActionForm, EmailForm, LoginForm, PasswordForm
 from server.web.sessions import end_session, start_session, web_user
 
 __all__ = ["bp", "home_for"]
@@ -111,18 +112,31 @@ def language(code: str) -> Response:
 @bp.route("/account", methods=["GET", "POST"])
 @roles_required("admin", "officer", "provider")
 def account() -> Any:
-    """Change password, language and time zone."""
+    """Change password, language, time zone and the address notifications are mailed to."""
     password = PasswordForm(prefix="pw")
     prefs = AccountForm(
         prefix="pref", language=current_user.language, timezone=current_user.timezone
     )
+    with session_scope() as db:
+        email = db.scalar(select(User.email).where(User.id == current_user.user_id))
+    mail = EmailForm(prefix="mail", email=email)
+
+    def page() -> str:
+        return render_template("account.html", password=password, prefs=prefs, mail=mail)
+
+    if request.method == "POST" and "mail-email" in request.form:
+        if not mail.validate():
+            return page()
+        set_email(current_user.user_id, mail.email.data, current_user.actor)
+        flash(_("Saved.") if mail.email.data else _("No mail will be sent to you."), "ok")
+        return redirect(url_for("auth.account"))
     if request.method == "POST" and "pw-new" in request.form and password.validate():
         with session_scope() as db:
             user = db.get(User, current_user.user_id)
             assert user is not None
             if not check_password(user.password_hash, password.current.data):
                 flash(_("The current password is wrong."), "error")
-                return render_template("account.html", password=password, prefs=prefs)
+                return page()
             user.password_hash = hash_password(password.new.data)
             user.session_version = (user.session_version or 0) + 1
             record(db, current_user.actor, "user.password", f"user:{user.id}", None, None)
@@ -138,4 +152,4 @@ def account() -> Any:
             login_user(web_user(user, current_user.session_key))
         flash(_("Saved."), "ok")
         return redirect(url_for("auth.account"))
-    return render_template("account.html", password=password, prefs=prefs)
+    return page()

@@ -27,11 +27,13 @@ from wtforms.validators import (
 )
 
 from analysis.methods import METHODS
+from server.accounts import check_email
 
 __all__ = [
     "AccountForm",
     "ActionForm",
     "CampaignForm",
+    "EmailForm",
     "JobForm",
     "LoginForm",
     "PasswordForm",
@@ -48,6 +50,14 @@ _MCC_MNC = r"^\d{3}-\d{2,3}(\s*,\s*\d{3}-\d{2,3})*$"
 def options(pairs: list[tuple[Any, Any]]) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _plain_email(_form: FlaskForm, field: StringField) -> None:
+    """An address goes into mail headers: only a plain one (``server.accounts.check_email``)."""
+    try:
+        field.data = check_email(field.data)
+    except ValueError:
+        raise ValidationError(_l("Write a plain e-mail address such as ani@example.org.")) from None
 
 
 class ActionForm(FlaskForm):
@@ -125,6 +135,13 @@ class UserForm(FlaskForm):
         validators=[Optional(), Regexp(_MCC_MNC, message=_l("Write e.g. 510-10, 510-11"))],
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    email = StringField(
+        _l("E-mail for notifications (optional)"), validators=[Length(max=254), _plain_email]
+    )
+
+
+class EmailForm(FlaskForm):
+    email = StringField(_l("E-mail for notifications"), validators=[Length(max=254), _plain_email])
 
 
 class CampaignForm(FlaskForm):

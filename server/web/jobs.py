@@ -1,7 +1,7 @@
-"""Heatmap jobs: start one (admins), follow its progress, see and download its products.
+"""Heatmap jobs: start one, follow its progress, see and download its products, publish it.
 
-Providers reach a job's page and files only for their own operators; another operator's job
-answers 404, as if it did not exist.
+A job's products are a draft: every page here is for admins. Providers see products only
+once they are published as a release (``server.web.releases``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 from server.audit import record
 from server.db import session_scope
 from server.jobs import cancel_job, create_job
-from server.models import Campaign, Job, Network
+from server.models import MAX_ID, Campaign, Job, Network
 from server.products import (
     blankspot_rows,
     product_archive,
@@ -39,9 +39,10 @@ from server.products import (
     visible_results,
 )
 from server.regions import current_regions
-from server.web.access import operators_visible, roles_required
+from server.web.access import roles_required
 from server.web.forms import ActionForm, JobForm, options
 from server.web.listing import page_of
+from server.web.release_forms import publishing
 
 __all__ = ["bp", "job_form"]
 
@@ -71,28 +72,23 @@ def job_form() -> JobForm:
 
 
 def _visible_job(job_id: int) -> tuple[Job, list[dict[str, Any]]]:
-    """The job and the results the user may see; 404 when a provider may see none."""
+    """The job and its results; 404 for an unknown job."""
     with session_scope() as db:
-        job = db.get(Job, job_id)
+        job = db.get(Job, job_id) if 0 < job_id <= MAX_ID else None
         if job is None:
             abort(404)
         db.expunge(job)
-    if current_user.role == "provider":
-        if not set(job.operators) & set(current_user.operators):
-            abort(404)
-        return job, visible_results(job, current_user.operators)
     return job, visible_results(job, None)
 
 
 @bp.get("/jobs")
-@roles_required("admin", "officer")
+@roles_required("admin")
 def index() -> str:
     """All heatmap jobs, newest first; admins start new ones here."""
     with session_scope() as db:
         listing = page_of(db, select(Job).order_by(Job.id.desc()))
         db.expunge_all()
-    form = job_form() if current_user.role == "admin" else None
-    return render_template("jobs/index.html", listing=listing, form=form)
+    return render_template("jobs/index.html", listing=listing, form=job_form())
 
 
 @bp.post("/jobs")
@@ -129,7 +125,7 @@ def create() -> Response:
 
 
 @bp.get("/jobs/<int:job_id>")
-@roles_required("admin", "officer", "provider")
+@roles_required("admin")
 def show(job_id: int) -> str:
     """A job: its inputs and progress, then the map, tables and downloads of each product."""
     job, results = _visible_job(job_id)
@@ -150,9 +146,13 @@ def show(job_id: int) -> str:
                 "village_rest": village_rest,
             }
         )
-    operators = operators_visible(job.operators)
     return render_template(
-        "jobs/show.html", job=job, products=products, operators=operators, action=ActionForm()
+        "jobs/show.html",
+        job=job,
+        products=products,
+        operators=job.operators,
+        action=ActionForm(),
+        **publishing(job),
     )
 
 
@@ -172,7 +172,7 @@ def cancel(job_id: int) -> Response:
 
 
 @bp.get("/jobs/<int:job_id>/status.json")
-@roles_required("admin", "officer", "provider")
+@roles_required("admin")
 def status(job_id: int) -> dict[str, Any]:
     """Progress of a job, for the page's progress bar."""
     job, _results = _visible_job(job_id)
@@ -180,7 +180,7 @@ def status(job_id: int) -> dict[str, Any]:
 
 
 @bp.get("/jobs/<int:job_id>/files/<product>/<path:name>")
-@roles_required("admin", "officer", "provider")
+@roles_required("admin")
 def download(job_id: int, product: str, name: str) -> Response:
     """One file of a product (downloads are recorded in the audit log)."""
     _job, results = _visible_job(job_id)
@@ -198,7 +198,7 @@ def download(job_id: int, product: str, name: str) -> Response:
 
 
 @bp.get("/jobs/<int:job_id>/archive/<product>.zip")
-@roles_required("admin", "officer", "provider")
+@roles_required("admin")
 def archive(job_id: int, product: str) -> Response:
     """Every file of a product in one ZIP."""
     _job, results = _visible_job(job_id)

@@ -1,5 +1,5 @@
-"""The provider portal: the latest products and village verdicts of the provider's own
-operators, and API tokens to fetch the same products with a script."""
+"""The provider portal: the newest published release of each of the provider's own
+products with its village verdicts, and API tokens to fetch the same with a script."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from werkzeug.wrappers import Response
 from server.accounts import create_api_token, revoke_api_token
 from server.db import session_scope
 from server.models import ApiToken
-from server.products import latest_products, product_files, village_rows
+from server.products import latest_products
 from server.web.access import roles_required
 from server.web.forms import ActionForm, TokenForm
+from server.web.releases import village_verdicts, web_scope
 
 __all__ = ["bp"]
 
@@ -26,19 +27,14 @@ bp = Blueprint("provider", __name__)
 @bp.get("/provider")
 @roles_required("provider", "admin")
 def portal() -> str:
-    """The newest product of each of the provider's operators and technologies."""
-    scope = current_user.operators if current_user.role == "provider" else None
+    """The newest published release of each of the provider's operators and technologies."""
+    scope = web_scope()
     products: list[dict[str, Any]] = []
     for product in latest_products(scope):
-        villages, rest = village_rows(product["job_id"], product["product"], limit=50)
-        products.append(
-            {
-                **product,
-                "files": product_files(product["job_id"], product["product"]),
-                "village_list": villages,
-                "village_rest": rest,
-            }
+        villages, rest = village_verdicts(
+            product["release_id"], product["operator"], product["tech"], limit=50
         )
+        products.append({**product, "village_list": villages, "village_rest": rest})
     return render_template("provider/portal.html", products=products, scope=scope)
 
 

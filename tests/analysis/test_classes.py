@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.classes import DEFAULT_THRESHOLDS, Thresholds, classify
+from analysis.classes import DEFAULT_THRESHOLDS, Thresholds, classify, is_very_strong
 from analysis.classify import classify_frame
 
 
@@ -68,3 +68,35 @@ def test_overrides_change_one_boundary_and_keep_the_rest() -> None:
 def test_bad_overrides_are_refused(overrides: dict) -> None:
     with pytest.raises(ValueError):
         Thresholds.from_mapping(overrides)
+
+
+@pytest.mark.parametrize(
+    ("tech", "at", "below"),
+    [("LTE", -80.0, -80.5), ("NR", -85.0, -85.5), ("WCDMA", -70.0, -70.5), ("GSM", -80.0, -81.0)],
+)
+def test_very_strong_limit_per_technology(tech: str, at: float, below: float) -> None:
+    assert is_very_strong(tech, at)
+    assert not is_very_strong(tech, below)
+    # the three classes stay as they were: very strong is a part of strong
+    metric = {"LTE": "rsrp_dbm", "NR": "rsrp_dbm", "WCDMA": "rscp_dbm", "GSM": "rssi_dbm"}[tech]
+    assert classify({"tech": tech, metric: at}) == "strong"
+    assert classify({"tech": tech, metric: below}) == "strong"
+
+
+def test_very_strong_is_never_missing_or_unknown() -> None:
+    assert not is_very_strong("LTE", None)
+    assert not is_very_strong("LTE", float("nan"))
+    assert not is_very_strong("NONE", -50.0)
+
+
+def test_very_strong_overrides_and_their_bounds() -> None:
+    custom = Thresholds.from_mapping({"LTE": {"very_strong": -85}})
+    assert custom.is_very_strong("LTE", -84.0)
+    assert custom.by_tech == DEFAULT_THRESHOLDS.by_tech
+    assert custom.very_strong["GSM"] == DEFAULT_THRESHOLDS.very_strong["GSM"]
+    with pytest.raises(ValueError, match="very_strong"):
+        Thresholds.from_mapping({"LTE": {"very_strong": -100}})
+    # raising strong alone keeps older configurations valid: very strong is never below it
+    raised = Thresholds.from_mapping({"LTE": {"strong": -75}})
+    assert raised.very_strong_limit("LTE") == -75.0
+    assert not raised.is_very_strong("LTE", -78.0)

@@ -170,3 +170,16 @@ def test_unknown_header_is_a_clear_error(tmp_path: Path) -> None:
 def test_header_only_file_reads_as_empty(tmp_path: Path) -> None:
     result = read_survey(write(tmp_path, "o.csv", [OCID_HEADER]))
     assert result.kept == 0 and list(result.frame.columns) == list(FIELDS)
+
+
+def test_a_canonical_file_without_device_ids_takes_the_one_given(tmp_path: Path) -> None:
+    """Operators' drive-test files in our CSV often leave the phone out: the caller names it."""
+    path = tmp_path / "drive.csv"
+    path.write_text(
+        "id,session_id,observed_at,lat,lon,tech,mcc,mnc,rsrp_dbm\n"
+        "2b1f2c9e-8d1b-4c1e-9c39-1a2b3c4d5e6f,s,2026-11-01T01:00:00Z,-0.3,100.3,LTE,510,10,-90\n",
+        encoding="utf-8",
+    )
+    result = read_survey(path, device_id="drive-test-510-10")
+    assert result.rejected == []
+    assert result.frame["device_id"].tolist() == ["drive-test-510-10"]

@@ -5,6 +5,7 @@ fits a phone's width. Screenshots of each page land in tests/artifacts/web/."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from server.db import session_scope
 from server.jobs import claim_job, create_job, run_job
 from server.migrate import upgrade
 from server.models import Upload
+from server.releases import publish
 from server.review import review_upload
 from tests.browser import chromium_page
 from tests.server.live import thread_server
@@ -65,6 +67,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         )
         claim_job()
         run_job(xl_only)
+        day = date.today()
+        released, xl_release = (
+            publish(job, "admin:admin", ids["admin"], f"Rilis {job}", None, day, day, "uji")
+            for job in (finished, xl_only)
+        )
     start_worker(app)
     SHOTS.mkdir(parents=True, exist_ok=True)
     with thread_server(app) as base:
@@ -75,6 +82,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "budi": budi,
             "finished": finished,
             "xl_only": xl_only,
+            "released": released,
+            "xl_release": xl_release,
         }
     app.extensions["petasinyal.worker"].stop()
 
@@ -176,19 +185,19 @@ def test_provider_sees_only_its_own_operator(site: dict[str, Any]) -> None:
         portal = page.locator("main").inner_text()
         assert "510-10" in portal and "510-11" not in portal
         _shot(page, "provider-portal")
-        page.goto(f"{base}/jobs/{site['finished']}")
-        assert page.locator("section.product").count() == 1
+        page.goto(f"{base}/releases/{site['released']}")
+        assert "510-10" in page.locator("main").inner_text()
         assert "510-11" not in page.locator("main").inner_text()
-        answer = page.goto(f"{base}/jobs/{site['xl_only']}")
-        assert answer.status == 404
-        _shot(page, "provider-other-job")
+        assert page.goto(f"{base}/releases/{site['xl_release']}").status == 404
+        _shot(page, "provider-other-release")
+        assert page.goto(f"{base}/jobs/{site['finished']}").status == 403  # drafts: admins
         page.goto(f"{base}/tokens")
         page.fill("input[name=name]", "GIS kantor")
         page.click("form[action='/tokens'] button[type=submit]")
         assert len(page.locator("#new-token").inner_text()) > 30
         _shot(page, "provider-tokens")
         assert page.goto(f"{base}/uploads").status == 403
-    # the two refusals above are the only errors
+    # the refusals above are the only errors
     assert [p for p in problems if "status of 404" not in p and "status of 403" not in p] == []
 
 

@@ -71,6 +71,7 @@ BAD: list[tuple[list[str], tuple[str, ...]]] = [
     (["create-user", "ani", "--role", "officer"], ("exists",)),
     (["create-user", "x", "--role", "officer"], ("3 to 64",)),
     (["create-user", "newprov", "--role", "provider"], ("operator",)),
+    (["create-user", "eve", "--role", "officer", "--email", "a@b\nBcc: c"], ("plain e-mail",)),
     (["create-user", "newprov", "--role", "provider", "--operators", "B"], ("MCC-MNC",)),
     (["create-user", "boss", "--role", "boss"], ("--role",)),
     (["enrol-code", "nobody"], ("nobody",)),
@@ -93,6 +94,9 @@ BAD: list[tuple[list[str], tuple[str, ...]]] = [
     (["import-uploads", "{picture.png}", "--officer", "ani"], ("binary file",)),
     (["import-uploads", "{missing}", "--officer", "ani"], ("missing",)),
     (["import-uploads", "{sim.csv}", "--officer", "ani", "--tz", "Mars/Olympus"], ("--tz",)),
+    (["publish", "x", "--title", "Rilis"], ("JOB_ID",)),
+    (["publish", "1", "--title", "Rilis", "--from", "2026-13-01"], ("--from",)),
+    (["api-token", "nobody", "--name", "GIS"], ("nobody",)),
 ]
 
 
@@ -139,6 +143,12 @@ COMMANDS_WITH_DB = [
     ["export-approved", "--out", "{out.csv}"],
     ["revoke-device", "1"],
     ["import-uploads", "{sim.csv}", "--officer", "ani"],
+    ["publish", "1", "--title", "Rilis"],
+    ["releases"],
+    ["api-token", "tsel", "--name", "GIS"],
+    ["report-villages", "--out", "{out.xlsx}"],
+    ["metadata", "1", "--format", "ckan", "--out", "{out.json}"],
+    ["opendata", "1", "--out", "{opendata}"],
 ]
 BAD_DATABASES = [
     ("{missing.sqlite3}", ("no database file",)),

@@ -164,30 +164,71 @@ def test_the_job_page_shows_map_tables_and_downloads(built: dict[str, Any]) -> N
     assert f"job:{job_id}/510-10-LTE/classes_wgs84.tif" in targets
 
 
-def test_providers_see_only_their_own_operator(built: dict[str, Any]) -> None:
+def _published(built: dict[str, Any]) -> int:
+    """The module's job published as a release (once); the release id."""
+    from datetime import date
+
+    from server.releases import publish, release_of_job
+
+    with built["app"].app_context():
+        found = release_of_job(built["job_id"])
+        if found is not None:
+            return found
+        return publish(
+            built["job_id"],
+            "admin:admin",
+            built["ids"]["admin"],
+            "Survei",
+            None,
+            date(2026, 1, 1),
+            date(2026, 1, 31),
+        )
+
+
+def test_providers_see_only_published_products_of_their_own_operator(
+    built: dict[str, Any],
+) -> None:
     app, job_id = built["app"], built["job_id"]
     tsel = app.test_client()
     login(tsel, "tsel")
+    # a draft: the job's pages and files are the admins'
+    assert "510-10-LTE" not in tsel.get("/provider").get_data(as_text=True)
+    for url in (
+        f"/jobs/{job_id}",
+        f"/jobs/{job_id}/status.json",
+        f"/jobs/{job_id}/files/510-10-LTE/classes_wgs84.tif",
+        f"/jobs/{job_id}/archive/510-10-LTE.zip",
+    ):
+        assert fetch(tsel, url)[0] == 403, url
+    release_id = _published(built)
     portal = tsel.get("/provider").get_data(as_text=True)
     assert "510-10" in portal and "510-11" not in portal
-    page = tsel.get(f"/jobs/{job_id}").get_data(as_text=True)
+    page = tsel.get(f"/releases/{release_id}").get_data(as_text=True)
     assert "510-10-LTE/map.html" in page and "510-11" not in page
-    assert fetch(tsel, f"/jobs/{job_id}/files/510-11-LTE/classes_wgs84.tif")[0] == 404
-    assert fetch(tsel, f"/jobs/{job_id}/files/510-10-LTE/classes_wgs84.tif")[0] == 200
+    assert fetch(tsel, f"/releases/{release_id}/files/510-11-LTE/classes_wgs84.tif")[0] == 404
+    assert fetch(tsel, f"/releases/{release_id}/files/510-10-LTE/classes_wgs84.tif")[0] == 200
+    assert fetch(tsel, f"/jobs/{job_id}")[0] == 403  # still not the job's page
 
 
-def test_a_provider_cannot_reach_a_job_without_its_operator(built: dict[str, Any]) -> None:
+def test_officers_and_providers_cannot_reach_jobs(built: dict[str, Any]) -> None:
     app = built["app"]
     with app.app_context():
         other = create_job("admin:admin", built["ids"]["admin"], ["510-01"], "LTE", {"kind": "all"})
-    tsel = app.test_client()
-    login(tsel, "tsel")
-    assert tsel.get(f"/jobs/{other}").status_code == 404
-    assert tsel.get(f"/jobs/{other}/status.json").status_code == 404
+    for name in ("tsel", "ani"):
+        user = app.test_client()
+        login(user, name)
+        assert user.get("/jobs").status_code == 403
+        assert user.get(f"/jobs/{other}").status_code == 403
+        assert user.get(f"/jobs/{other}/status.json").status_code == 403
+    admin = app.test_client()
+    login(admin, "admin")
+    assert admin.get(f"/jobs/{other}/status.json").json["state"] == "queued"
+    assert admin.get(f"/jobs/{2**31}").status_code == 404
 
 
 def test_products_api_with_a_revocable_token(built: dict[str, Any]) -> None:
     app, job_id = built["app"], built["job_id"]
+    release_id = _published(built)
     tsel = app.test_client()
     login(tsel, "tsel")
     page = tsel.post(
@@ -207,8 +248,8 @@ def test_products_api_with_a_revocable_token(built: dict[str, Any]) -> None:
         answer.json, {**schema["application/json"]["schema"], "components": document["components"]}
     )
     assert [p["product"] for p in listing] == ["510-10-LTE"]
-    # the newest Telkomsel map (another test of this module may have made a newer one)
-    assert listing[0]["job_id"] >= job_id and "classes_wgs84.tif" in listing[0]["files"]
+    assert listing[0]["job_id"] == job_id and listing[0]["release_id"] == release_id
+    assert "classes_wgs84.tif" in listing[0]["files"]
     status, tif = fetch(
         api, f"/api/v1/products/{job_id}/510-10-LTE/classes_wgs84.tif", headers=headers
     )

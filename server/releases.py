@@ -1,0 +1,541 @@
+"""Releases: a finished job's products published for the operators, frozen, never edited.
+
+An admin publishes a done job (title, period, note): its products, their files (with
+SHA-256), the village verdicts with their evidence and the job's data fingerprint are
+frozen in ``releases``, ``release_products`` and ``village_verdicts``. A release can be
+withdrawn once, with a reason; providers see published and withdrawn releases of their own
+operators (drafts are jobs, and stay with the admins).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from flask import current_app
+from sqlalchemy import and_, case, distinct, func, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from analysis.schema import text_problem
+from server.audit import record
+from server.db import session_scope
+from server.jobs import job_folder
+from server.models import (
+    MAX_ID,
+    Device,
+    Job,
+    Measurement,
+    OperatorResponse,
+    Release,
+    ReleaseProduct,
+    VillageVerdict,
+    utcnow,
+)
+from server.notify import notify, provider_ids
+from server.products import product_files
+
+__all__ = [
+    "Shortfall",
+    "default_period",
+    "evidence_shortfalls",
+    "previous_release",
+    "publish",
+    "release_file",
+    "release_of_job",
+    "release_products_for",
+    "shortfalls",
+    "visible_release",
+    "withdraw",
+]
+
+Scope = tuple[str, ...] | None
+WIB = ZoneInfo("Asia/Jakarta")
+JUDGED = ("strong", "weak", "none")  # verdicts that close a verification item
+FIX_DECIMALS = 4  # positions rounded to 1e-4 degree (about 11 m) count as one fix
+
+
+def visible_release(release_id: int, scope: Scope) -> Release | None:
+    """The release (detached, with its products loaded) if ``scope`` may see it.
+
+    Admins (``scope`` None) see every release; providers see published and withdrawn
+    releases with at least one product of their operators. ``None`` otherwise, also for ids
+    no database column can hold.
+    """
+    if not 0 < release_id <= MAX_ID:
+        return None
+    with session_scope() as session:
+        release = session.scalar(
+            select(Release).where(Release.id == release_id).options(selectinload(Release.products))
+        )
+        if release is None:
+            return None
+        if scope is not None and not {p.operator for p in release.products} & set(scope):
+            return None
+        session.expunge_all()
+    return release
+
+
+def release_products_for(release: Release, scope: Scope) -> list[ReleaseProduct]:
+    """The release's products ``scope`` may see, by product name."""
+    return [p for p in release.products if scope is None or p.operator in scope]
+
+
+def release_file(release: Release, product: str, name: str) -> Path | None:
+    """A frozen file of a product of the release: ``None`` unless the product is in the
+    release and ``name`` is in its manifest (the job folder never changes once done)."""
+    item = next((p for p in release.products if p.product == product), None)
+    if item is None or name not in {f.get("name") for f in item.files or []}:
+        return None
+    folder = job_folder(release.job_id, product).resolve()
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        return None
+    return path
+
+
+def previous_release(release: Release, product: str) -> Release | None:
+    """The newest published release before ``release`` (by publish time, then id) with the
+    same product (MCC-MNC-TECH), detached with its products; ``None`` if there is none."""
+    with session_scope() as session:
+        earlier = (Release.published_at < release.published_at) | (
+            (Release.published_at == release.published_at) & (Release.id < release.id)
+        )
+        found = session.scalar(
+            select(Release)
+            .join(ReleaseProduct, ReleaseProduct.release_id == Release.id)
+            .where(ReleaseProduct.product == product, Release.state == "published", earlier)
+            .order_by(Release.published_at.desc(), Release.id.desc())
+            .limit(1)
+            .options(selectinload(Release.products))
+        )
+        if found is None:
+            return None
+        session.expunge_all()
+    return found
+
+
+# --- evidence --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """One product's evidence below a configured minimum."""
+
+    product: str
+    what: str  # "readings", "fixes" or "surveyed_share"
+    value: float
+    needed: float
+
+    def sentence(self) -> str:
+        """The shortfall in plain English (the pages translate it themselves)."""
+        if self.what == "surveyed_share":
+            return (
+                f"{self.product}: {self.value * 100:.1f} % of the map area surveyed, "
+                f"the minimum is {self.needed * 100:.1f} %."
+            )
+        word = "readings" if self.what == "readings" else "distinct fixes"
+        return f"{self.product}: {self.value:.0f} {word}, the minimum is {self.needed:.0f}."
+
+
+def _products(job: Job) -> list[dict[str, Any]]:
+    """The job's results that are products (an operator without readings has none)."""
+    return [r for r in job.results or [] if "product" in r]
+
+
+def product_fixes(job_id: int, product: str) -> int:
+    """Distinct positions (about 10 m apart) among the readings a product was built from."""
+    path = job_folder(job_id, product) / "measurements.csv"
+    if not path.is_file():
+        return 0
+    frame = pd.read_csv(path, usecols=["lat", "lon"])
+    return int(frame.round(FIX_DECIMALS).drop_duplicates().shape[0])
+
+
+def _evidence(job: Job) -> dict[str, dict[str, Any]]:
+    """What each product was built from: readings, distinct fixes, surveyed share."""
+    return {
+        r["product"]: {
+            "readings": int(r.get("readings") or 0),
+            "fixes": product_fixes(job.id, r["product"]),
+            "surveyed_share": float(r.get("surveyed_share") or 0.0),
+        }
+        for r in _products(job)
+    }
+
+
+def _shortfalls_of(evidence: dict[str, dict[str, Any]]) -> list[Shortfall]:
+    config = current_app.config
+    minimum = {
+        "readings": float(config["RELEASE_MIN_READINGS"]),
+        "fixes": float(config["RELEASE_MIN_FIXES"]),
+        "surveyed_share": float(config["RELEASE_MIN_SURVEYED_SHARE"]),
+    }
+    return [
+        Shortfall(product, what, float(found[what]), needed)
+        for product, found in sorted(evidence.items())
+        for what, needed in minimum.items()
+        if float(found[what]) < needed
+    ]
+
+
+def shortfalls(job: Job) -> list[Shortfall]:
+    """Each product's evidence below ``RELEASE_MIN_READINGS``, ``RELEASE_MIN_FIXES`` or
+    ``RELEASE_MIN_SURVEYED_SHARE``."""
+    return _shortfalls_of(_evidence(job))
+
+
+def evidence_shortfalls(job: Job) -> list[str]:
+    """Plain sentences, one per product and measure below its configured minimum."""
+    return [s.sentence() for s in shortfalls(job)]
+
+
+def default_period(job: Job) -> tuple[date | None, date | None]:
+    """The first and last day (WIB) of the readings a job used."""
+    inputs = job.inputs or {}
+
+    def day(text: str | None) -> date | None:
+        if not text:
+            return None
+        stamp = pd.Timestamp(text)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+        return stamp.tz_convert(WIB).date()
+
+    return day(inputs.get("first_observed")), day(inputs.get("last_observed"))
+
+
+# --- publishing ----------------------------------------------------------------------
+
+
+def release_of_job(job_id: int) -> int | None:
+    """The release made of a job, if it was published."""
+    with session_scope() as session:
+        return session.scalar(select(Release.id).where(Release.job_id == job_id))
+
+
+def _manifest(job_id: int, product: str) -> list[dict[str, Any]]:
+    """Name, size and SHA-256 of every file of a product folder."""
+    folder = job_folder(job_id, product)
+    files = []
+    for name in product_files(job_id, product):
+        digest = hashlib.sha256()
+        with (folder / name).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        files.append(
+            {"name": name, "bytes": (folder / name).stat().st_size, "sha256": digest.hexdigest()}
+        )
+    return files
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+def _number(text: str | None, kind: type = float) -> Any:
+    try:
+        return kind(float(text)) if text not in (None, "") else kind(0)
+    except ValueError:
+        return kind(0)
+
+
+def village_evidence(
+    session: Session, uploads: list[str], operator: str, tech: str
+) -> dict[str, dict[str, Any]]:
+    """Per village code: the approved readings of ``operator`` (``tech`` or no service) in
+    ``uploads``, distinct fixes, distinct officers, first and last day (WIB)."""
+    if not uploads:
+        return {}
+    mcc, mnc = operator.split("-", 1)
+    scale = 10**FIX_DECIMALS
+    chosen = and_(
+        Measurement.upload_id.in_(uploads),
+        Measurement.excluded.is_(False),
+        Measurement.mcc == mcc,
+        Measurement.mnc == mnc,
+        Measurement.tech.in_([tech, "NONE"]),
+        Measurement.village_code.is_not(None),
+    )
+    rows = session.execute(
+        select(
+            Measurement.village_code,
+            func.count(),
+            func.sum(case((Measurement.tech == "NONE", 1), else_=0)),
+            func.count(distinct(Device.officer_id)),
+            func.min(Measurement.observed_at),
+            func.max(Measurement.observed_at),
+        )
+        .join(Device, Device.id == Measurement.source_device_id)
+        .where(chosen)
+        .group_by(Measurement.village_code)
+    ).all()
+    positions = (
+        select(
+            Measurement.village_code.label("code"),
+            func.round(Measurement.lat * scale).label("y"),
+            func.round(Measurement.lon * scale).label("x"),
+        )
+        .where(chosen)
+        .distinct()
+        .subquery()
+    )
+    fixes: dict[str, int] = {
+        code: int(n)
+        for code, n in session.execute(
+            select(positions.c.code, func.count()).group_by(positions.c.code)
+        )
+    }
+    return {
+        code: {
+            "readings": int(count),
+            "no_service": int(none or 0),
+            "officers": int(officers),
+            "fixes": int(fixes.get(code, 0)),
+            "first_day": _wib_day(first),
+            "last_day": _wib_day(last),
+        }
+        for code, count, none, officers, first, last in rows
+    }
+
+
+def _wib_day(moment: datetime | None) -> date | None:
+    return None if moment is None else moment.astimezone(WIB).date()
+
+
+def _verdict_rows(
+    session: Session, release_id: int, job: Job, result: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows of ``village_verdicts`` for one product: villages.csv with its evidence."""
+    operator, tech = result["operator"], result["tech"]
+    evidence = village_evidence(
+        session, list((job.inputs or {}).get("uploads") or []), operator, tech
+    )
+    rmse = result.get("rmse_db")
+    rows = []
+    for row in _csv_rows(job_folder(job.id, result["product"]) / "villages.csv"):
+        code = row["kode"]
+        found = evidence.get(code, {})
+        rows.append(
+            {
+                "release_id": release_id,
+                "village_code": code[:32],
+                "operator": operator,
+                "tech": tech,
+                "village": (row.get("nama") or "")[:120],
+                "kecamatan": (row.get("nama_kec") or "")[:120],
+                "kabkota": (row.get("nama_kabkota") or "")[:120],
+                "verdict": row["verdict"],
+                "reason": row.get("reason") or None,
+                "readings": found.get("readings", _number(row.get("samples"), int)),
+                "no_service": found.get("no_service", _number(row.get("no_service_samples"), int)),
+                "fixes": found.get("fixes", 0),
+                "officers": found.get("officers", 0),
+                "first_day": found.get("first_day"),
+                "last_day": found.get("last_day"),
+                "surveyed_share": _number(row.get("surveyed_share")),
+                "strong_share": _number(row.get("strong_share")),
+                "weak_share": _number(row.get("weak_share")),
+                "none_share": _number(row.get("none_share")),
+                "rmse_db": None if rmse is None else float(rmse),
+            }
+        )
+    return rows
+
+
+def _check_text(label: str, text: str | None, limit: int, required: bool = False) -> str | None:
+    text = (text or "").strip()
+    if required and not text:
+        raise ValueError(f"{label} is required")
+    if len(text) > limit:
+        raise ValueError(f"{label} is longer than {limit} characters")
+    if text and text_problem(text):
+        raise ValueError(f"{label}: {text_problem(text)}")
+    return text or None
+
+
+def publish(
+    job_id: int,
+    actor: str,
+    user_id: int,
+    title: str,
+    note: str | None,
+    period_from: date,
+    period_to: date,
+    override_reason: str | None = None,
+    respond_days: int | None = None,
+) -> int:
+    """Publish a done job as a release; its id.
+
+    Freezes the products (the job's result and a manifest of their files with SHA-256), the
+    village verdicts with their evidence and the job's data fingerprint; notifies the
+    operators' providers and closes the verification items the new verdicts settle, in one
+    transaction. Raises ``ValueError`` with the plain reason: not done, already published,
+    bad fields, or too little evidence without ``override_reason``. ``LookupError`` for an
+    unknown job.
+    """
+    title_text = _check_text("the title", title, 200, required=True)
+    note_text = _check_text("the note", note, 5000)
+    override = _check_text("the override reason", override_reason, 2000)
+    if period_from > period_to:
+        raise ValueError("the period ends before it starts")
+    days = int(current_app.config["RESPONSE_DAYS"] if respond_days is None else respond_days)
+    if not 1 <= days <= 3650:
+        raise ValueError("the response deadline must be 1 to 3650 days")
+    if not 0 < job_id <= MAX_ID:
+        raise LookupError(f"no job {job_id}")
+    with session_scope() as session:
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None:
+            raise LookupError(f"no job {job_id}")
+        if job.state != "done":
+            raise ValueError(f"job {job_id} is {job.state}; only a finished job can be published")
+        existing = session.scalar(select(Release.id).where(Release.job_id == job_id))
+        if existing is not None:
+            raise ValueError(f"job {job_id} is already published as release {existing}")
+        results = _products(job)
+        if not results:
+            raise ValueError(f"job {job_id} has no products")
+        evidence = _evidence(job)
+        gaps = _shortfalls_of(evidence)
+        if gaps and not override:
+            raise ValueError(
+                "too little evidence to publish: "
+                + " ".join(g.sentence() for g in gaps)
+                + " Give an override reason to publish anyway."
+            )
+        now = utcnow()
+        inputs = dict(job.inputs or {})
+        release = Release(
+            job_id=job_id,
+            title=title_text,
+            note=note_text,
+            period_from=period_from,
+            period_to=period_to,
+            area=dict(job.params.get("area") or {"kind": "all"}),
+            tech=str(job.params["tech"]),
+            operators=sorted({r["operator"] for r in results}),
+            state="published",
+            published_by=user_id,
+            published_at=now,
+            respond_by=now.astimezone(WIB).date() + timedelta(days=days),
+            fingerprint=str(inputs.get("reading_ids_sha256") or ""),
+            inputs=inputs,
+            evidence=evidence,
+            override_reason=override if gaps else None,
+        )
+        session.add(release)
+        session.flush()
+        verdicts: list[dict[str, Any]] = []
+        for result in results:
+            session.add(
+                ReleaseProduct(
+                    release_id=release.id,
+                    product=result["product"],
+                    operator=result["operator"],
+                    tech=result["tech"],
+                    summary=dict(result),
+                    files=_manifest(job_id, result["product"]),
+                )
+            )
+            verdicts.extend(_verdict_rows(session, release.id, job, result))
+        if verdicts:
+            session.execute(insert(VillageVerdict), verdicts)
+        record(
+            session,
+            actor,
+            "release.publish",
+            f"release:{release.id}",
+            None,
+            {
+                "job_id": job_id,
+                "title": title_text,
+                "products": [r["product"] for r in results],
+                "villages": len(verdicts),
+                "fingerprint": release.fingerprint,
+                "shortfalls": [g.sentence() for g in gaps],
+                "override_reason": release.override_reason,
+            },
+        )
+        notify(
+            session,
+            provider_ids(session, release.operators),
+            "release.published",
+            {"release_id": release.id, "title": title_text},
+            f"/releases/{release.id}",
+        )
+        _close_verifications(session, release, verdicts, actor)
+        return release.id
+
+
+def _close_verifications(
+    session: Session, release: Release, verdicts: Iterable[dict[str, Any]], actor: str
+) -> None:
+    """Close the accepted, verified items whose village this release judges."""
+    judged = {
+        (v["operator"], v["tech"], v["village_code"]): v["verdict"]
+        for v in verdicts
+        if v["verdict"] in JUDGED
+    }
+    if not judged:
+        return
+    items = session.scalars(
+        select(OperatorResponse).where(
+            OperatorResponse.decision == "accepted",
+            OperatorResponse.outcome.is_(None),
+            OperatorResponse.verification_campaign_id.is_not(None),
+            OperatorResponse.operator.in_(release.operators),
+            OperatorResponse.tech == release.tech,
+        )
+    ).all()
+    now = utcnow()
+    for item in items:
+        verdict = judged.get((item.operator, item.tech, item.village_code))
+        if verdict is None:
+            continue
+        item.outcome = "confirmed" if verdict != "none" else "still_blankspot"
+        item.closed_by_release_id, item.closed_at = release.id, now
+        record(
+            session,
+            actor,
+            "response.close",
+            f"response:{item.id}",
+            {"outcome": None},
+            {"outcome": item.outcome, "release_id": release.id, "verdict": verdict},
+        )
+
+
+def withdraw(release_id: int, actor: str, user_id: int, reason: str) -> None:
+    """Withdraw a published release with a reason (once); ``LookupError`` for an unknown
+    release, ``ValueError`` without a reason or when it is already withdrawn."""
+    text = _check_text("the reason", reason, 2000, required=True)
+    if not 0 < release_id <= MAX_ID:
+        raise LookupError(f"no release {release_id}")
+    with session_scope() as session:
+        release = session.get(Release, release_id, with_for_update=True)
+        if release is None:
+            raise LookupError(f"no release {release_id}")
+        if release.state == "withdrawn":
+            raise ValueError(f"release {release_id} is already withdrawn")
+        release.state = "withdrawn"
+        release.withdrawn_by, release.withdrawn_at, release.withdraw_reason = (
+            user_id,
+            utcnow(),
+            text,
+        )
+        record(
+            session,
+            actor,
+            "release.withdraw",
+            f"release:{release_id}",
+            {"state": "published"},
+            {"state": "withdrawn", "reason": text},
+        )

@@ -1,0 +1,569 @@
+"""Operators' responses per village of a release: create, evidence, decide, overdue.
+
+A provider answers a village of a published release for one of its own products:
+*acknowledged*, *planned* (site name, expected date), *disputed* (a message, then its own
+drive-test files as evidence) or *resolved* (on air since a date). Evidence readings are kept
+apart from the survey (``evidence_readings``, source = the operator), never in
+``measurements``. An admin accepts or rejects each response once; an accepted dispute or
+resolved claim opens a verification campaign (``server.verification``).
+
+Errors: ``LookupError`` for anything the caller may not see (answered as 404),
+``ValueError`` for bad input (one plain line), ``ResponseConflict`` when the state forbids
+the change (decided already, a withdrawn release, the same file twice).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Select, and_, exists, func, insert, select
+from sqlalchemy.orm import Session
+
+from analysis.classify import classify_frame
+from analysis.cli_args import one_line
+from analysis.readers import read_survey
+from analysis.schema import text_problem
+from server.audit import record
+from server.db import session_scope
+from server.models import (
+    MAX_ID,
+    RESPONSE_KINDS,
+    EvidenceFile,
+    EvidenceReading,
+    OperatorResponse,
+    Release,
+    VillageVerdict,
+    utcnow,
+)
+from server.notify import admin_ids, notify, provider_ids
+from server.regions import current_regions
+from server.releases import release_products_for, visible_release
+
+__all__ = [
+    "EVIDENCE_KINDS",
+    "EVIDENCE_MAX_BYTES",
+    "STATES",
+    "ResponseConflict",
+    "Scope",
+    "add_evidence",
+    "create_response",
+    "decide",
+    "evidence_files",
+    "evidence_frame",
+    "overdue",
+    "overdue_query",
+    "response_query",
+    "split_product",
+    "visible_response",
+]
+
+Scope = tuple[str, ...] | None
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+EVIDENCE_KINDS = ("disputed", "resolved")  # evidence backs a claim of signal
+STATES = ("pending", "accepted", "rejected", "verifying", "closed")  # filters of the lists
+MESSAGE_MAX, SITE_MAX, REASON_MAX, FILENAME_MAX = 4000, 120, 2000, 200
+_FIRST_DAY, _LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+_EAST = ZoneInfo("Asia/Jayapura")  # the zone of Indonesia whose day starts first
+
+
+class ResponseConflict(ValueError):
+    """The response's state forbids this change."""
+
+
+def _latest_today() -> date:
+    """Today as the easternmost Indonesian zone counts it: no Indonesian date is later."""
+    return datetime.now(_EAST).date()
+
+
+def split_product(product: str) -> tuple[str, str]:
+    """``("510-10", "LTE")`` from ``"510-10-LTE"``; ``ValueError`` otherwise."""
+    parts = str(product).strip().split("-")
+    if len(parts) != 3 or not all(parts):
+        raise ValueError(f"product must be MCC-MNC-TECH, e.g. 510-10-LTE, not {product!r}")
+    return f"{parts[0]}-{parts[1]}", parts[2]
+
+
+def _text(value: str | None, name: str, limit: int, required: bool = False) -> str | None:
+    """``value`` stripped, or None when empty; ``ValueError`` when it cannot be kept."""
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise ValueError(f"{name} is required")
+        return None
+    if len(text) > limit:
+        raise ValueError(f"{name} is longer than {limit} characters")
+    if problem := text_problem(text.replace("\n", " ").replace("\r", " ")):
+        raise ValueError(f"{name} {problem}")
+    return text
+
+
+def _day(value: date | None, name: str, required: bool) -> date | None:
+    if value is None:
+        if required:
+            raise ValueError(f"{name} is required")
+        return None
+    if not _FIRST_DAY <= value <= _LAST_DAY:
+        raise ValueError(f"{name} must be between {_FIRST_DAY} and {_LAST_DAY}")
+    return value
+
+
+def _fields(
+    kind: str,
+    message: str | None,
+    site_name: str | None,
+    expected_on: date | None,
+    on_air_since: date | None,
+) -> dict[str, Any]:
+    """The fields a response of ``kind`` keeps, checked; the others are dropped."""
+    if kind not in RESPONSE_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(RESPONSE_KINDS)}")
+    fields: dict[str, Any] = {
+        "message": _text(message, "message", MESSAGE_MAX, required=kind == "disputed"),
+        "site_name": None,
+        "expected_on": None,
+        "on_air_since": None,
+    }
+    if kind == "planned":
+        fields["site_name"] = _text(site_name, "site name", SITE_MAX, required=True)
+        fields["expected_on"] = _day(expected_on, "expected date", required=True)
+    elif kind == "resolved":
+        fields["on_air_since"] = _day(on_air_since, "on-air date", required=True)
+        if fields["on_air_since"] > _latest_today():
+            raise ValueError("the on-air date is in the future")
+    return fields
+
+
+def _village_label(verdict: VillageVerdict) -> str:
+    return (
+        f"{verdict.village} ({verdict.village_code})" if verdict.village else verdict.village_code
+    )
+
+
+def create_response(
+    actor: str,
+    user_id: int,
+    scope: Scope,
+    release_id: int,
+    village_code: str,
+    product: str,
+    kind: str,
+    message: str | None = None,
+    site_name: str | None = None,
+    expected_on: date | None = None,
+    on_air_since: date | None = None,
+) -> int:
+    """Record an operator's response to one village of a release; its id.
+
+    ``product`` is MCC-MNC-TECH. The release must be published and visible to ``scope``,
+    the product in it and in ``scope``, and the village must have a verdict for it.
+    """
+    operator, tech = split_product(product)
+    fields = _fields(kind, message, site_name, expected_on, on_air_since)
+    release = visible_release(release_id, scope)
+    if release is None or not any(
+        p.operator == operator and p.tech == tech for p in release_products_for(release, scope)
+    ):
+        raise LookupError("no such release or product")
+    if release.state != "published":
+        raise ResponseConflict("this release was withdrawn; answer its successor")
+    code = str(village_code).strip()
+    with session_scope() as session:
+        verdict = session.scalar(
+            select(VillageVerdict).where(
+                VillageVerdict.release_id == release_id,
+                VillageVerdict.operator == operator,
+                VillageVerdict.tech == tech,
+                VillageVerdict.village_code == code,
+            )
+        )
+        if verdict is None:
+            raise ValueError(f"village {code[:40]!r} has no verdict for {product} in this release")
+        pending = session.scalar(
+            select(OperatorResponse.id).where(
+                OperatorResponse.release_id == release_id,
+                OperatorResponse.village_code == code,
+                OperatorResponse.operator == operator,
+                OperatorResponse.tech == tech,
+                OperatorResponse.kind == kind,
+                OperatorResponse.decision == "pending",
+            )
+        )
+        if pending is not None:
+            raise ResponseConflict(
+                f"response {pending} of this kind is still waiting for a decision"
+            )
+        item = OperatorResponse(
+            release_id=release_id,
+            village_code=code,
+            operator=operator,
+            tech=tech,
+            kind=kind,
+            created_by=user_id,
+            **fields,
+        )
+        session.add(item)
+        session.flush()
+        after = {
+            "release": release_id,
+            "village": code,
+            "product": f"{operator}-{tech}",
+            "kind": kind,
+            **{k: str(v) if isinstance(v, date) else v for k, v in fields.items() if v},
+        }
+        record(session, actor, "response.create", f"response:{item.id}", None, after)
+        params = {
+            "response_id": item.id,
+            "village": _village_label(verdict),
+            "village_code": code,
+            "operator": operator,
+            "tech": tech,
+            "kind": kind,
+        }
+        notify(session, admin_ids(session), "response.created", params, f"/responses/{item.id}")
+        return item.id
+
+
+def visible_response(response_id: int, scope: Scope) -> OperatorResponse | None:
+    """The response (detached) if ``scope`` may see it: its operator is in scope."""
+    if not 0 < response_id <= MAX_ID:
+        return None
+    with session_scope() as session:
+        item = session.get(OperatorResponse, response_id)
+        if item is None or (scope is not None and item.operator not in scope):
+            return None
+        session.expunge(item)
+    return item
+
+
+def _safe_name(filename: str) -> str:
+    name = Path(str(filename).replace("\\", "/")).name.strip()
+    name = "".join(c for c in name if c.isprintable())[:FILENAME_MAX]
+    return name or "evidence.csv"
+
+
+def _read_evidence(name: str, data: bytes) -> Any:
+    """The import result of the bytes, or ``ValueError`` with one plain line."""
+    suffix = Path(name).suffix[:10] if Path(name).suffix.isascii() else ""
+    with tempfile.TemporaryDirectory(prefix="evidence-") as folder:
+        path = Path(folder) / f"evidence{suffix}"
+        path.write_bytes(data)
+        try:
+            return read_survey(path)
+        except (ValueError, csv.Error) as exc:
+            raise ValueError(f"{name}: cannot read: {one_line(exc)}") from exc
+
+
+def add_evidence(
+    response_id: int, filename: str, data: bytes, actor: str, user_id: int, scope: Scope
+) -> dict[str, Any]:
+    """Keep a drive-test file as evidence of a pending dispute or resolved claim.
+
+    Any format ``analysis.readers.read_survey`` reads. Readings of another operator (by
+    MCC-MNC) are left out. The answer counts the readings kept, rejected, and those of the
+    response's technology inside its village (``inside``).
+    """
+    item = visible_response(response_id, scope)
+    if item is None:
+        raise LookupError("no such response")
+    if item.kind not in EVIDENCE_KINDS:
+        raise ValueError("evidence belongs to a disputed or resolved response")
+    if item.decision != "pending":
+        raise ResponseConflict("this response was decided; evidence can no longer be added")
+    if not data:
+        raise ValueError("the file is empty")
+    if len(data) > EVIDENCE_MAX_BYTES:
+        raise ValueError(f"the file is larger than {EVIDENCE_MAX_BYTES // (1024 * 1024)} MB")
+    name = _safe_name(filename)
+    result = _read_evidence(name, data)
+    frame = result.frame
+    plmn = frame["mcc"].fillna("") + "-" + frame["mnc"].fillna("")
+    foreign = frame["mcc"].notna() & frame["mnc"].notna() & (plmn != item.operator)
+    frame = frame[~foreign.to_numpy()]
+    rejected = len(result.rejected) + int(foreign.sum())
+    if frame.empty:
+        why = f" (first problem: {result.rejected[0]})" if result.rejected else ""
+        raise ValueError(f"{name}: no reading of {item.operator} could be kept{why}")
+    regions = current_regions()
+    lons, lats = frame["lon"].tolist(), frame["lat"].tolist()
+    codes: list[str | None] = regions.locate(lons, lats) if regions else [None] * len(frame)
+    digest = hashlib.sha256(data).hexdigest()
+    with session_scope() as session:
+        if session.scalar(
+            select(EvidenceFile.id).where(
+                EvidenceFile.response_id == response_id, EvidenceFile.sha256 == digest
+            )
+        ):
+            raise ResponseConflict(f"{name}: this file was already added to the response")
+        file = EvidenceFile(
+            response_id=response_id,
+            filename=name,
+            sha256=digest,
+            bytes=len(data),
+            format=result.format,
+            readings=len(frame),
+            rejected=rejected,
+            uploaded_by=user_id,
+        )
+        session.add(file)
+        session.flush()
+        rows = _evidence_rows(frame, codes, file.id, item)
+        session.execute(insert(EvidenceReading), rows)
+        inside = sum(
+            1
+            for row in rows
+            if row["village_code"] == item.village_code and row["tech"] == item.tech
+        )
+        summary = {
+            "file_id": file.id,
+            "filename": name,
+            "format": result.format,
+            "bytes": len(data),
+            "sha256": digest,
+            "readings": len(frame),
+            "rejected": rejected,
+            "inside": inside,
+        }
+        record(session, actor, "response.evidence", f"response:{response_id}", None, summary)
+    return summary
+
+
+def _evidence_rows(
+    frame: pd.DataFrame, codes: list[str | None], file_id: int, item: OperatorResponse
+) -> list[dict[str, Any]]:
+    columns = ["observed_at", "lat", "lon", "tech", "mcc", "mnc"]
+    metrics = ["rsrp_dbm", "rsrq_db", "sinr_db", "rscp_dbm", "rssi_dbm"]
+    values = frame[columns + metrics].astype(object).where(frame[columns + metrics].notna(), None)
+    rows: list[dict[str, Any]] = []
+    for row, code in zip(values.to_dict("records"), codes, strict=True):
+        row["observed_at"] = row["observed_at"].to_pydatetime()
+        record_ = {str(k): v for k, v in row.items()}
+        record_.update(
+            file_id=file_id, response_id=item.id, source=item.operator, village_code=code
+        )
+        rows.append(record_)
+    return rows
+
+
+def evidence_files(response_id: int) -> list[dict[str, Any]]:
+    """The response's evidence files, each with the readings inside the response's village."""
+    with session_scope() as session:
+        item = session.get(OperatorResponse, response_id)
+        if item is None:
+            return []
+        inside = dict(
+            session.execute(
+                select(EvidenceReading.file_id, func.count())
+                .where(
+                    EvidenceReading.response_id == response_id,
+                    EvidenceReading.village_code == item.village_code,
+                    EvidenceReading.tech == item.tech,
+                )
+                .group_by(EvidenceReading.file_id)
+            ).all()
+        )
+        files = session.scalars(
+            select(EvidenceFile)
+            .where(EvidenceFile.response_id == response_id)
+            .order_by(EvidenceFile.id)
+        ).all()
+        return [
+            {
+                "id": f.id,
+                "filename": f.filename,
+                "sha256": f.sha256,
+                "bytes": f.bytes,
+                "format": f.format,
+                "readings": f.readings,
+                "rejected": f.rejected,
+                "inside": int(inside.get(f.id, 0)),
+                "uploaded_at": f.uploaded_at,
+            }
+            for f in files
+        ]
+
+
+def evidence_frame(response_ids: list[int]) -> pd.DataFrame:
+    """Evidence readings of the responses for maps: position, technology, the values and
+    each reading's signal class (``class``: strong / weak / none, missing if unknown)."""
+    columns = [
+        "response_id",
+        "observed_at",
+        "lat",
+        "lon",
+        "tech",
+        "mcc",
+        "mnc",
+        "rsrp_dbm",
+        "rsrq_db",
+        "sinr_db",
+        "rscp_dbm",
+        "rssi_dbm",
+        "village_code",
+    ]
+    ids = [i for i in response_ids if 0 < i <= MAX_ID]
+    with session_scope() as session:
+        rows = session.execute(
+            select(*(getattr(EvidenceReading, c) for c in columns))
+            .where(EvidenceReading.response_id.in_(ids))
+            .order_by(EvidenceReading.id)
+        ).all()
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    for name in ("lat", "lon", "rsrp_dbm", "rsrq_db", "sinr_db", "rscp_dbm", "rssi_dbm"):
+        frame[name] = pd.to_numeric(frame[name]).astype("float64")
+    frame["class"] = classify_frame(frame) if len(frame) else pd.Series(dtype="string")
+    return frame
+
+
+def decide(
+    response_id: int, actor: str, user_id: int, decision: str, reason: str | None
+) -> int | None:
+    """Accept or reject a pending response (once; a rejection needs a reason).
+
+    Accepting a dispute or a resolved claim opens a verification campaign: its id, else
+    None. The providers of the operator are told.
+    """
+    from server.verification import open_verification
+
+    if decision not in ("accepted", "rejected"):
+        raise ValueError("decision must be accepted or rejected")
+    why = _text(reason, "reason", REASON_MAX, required=decision == "rejected")
+    if not 0 < response_id <= MAX_ID:
+        raise LookupError("no such response")
+    with session_scope() as session:
+        item = session.get(OperatorResponse, response_id, with_for_update=True)
+        if item is None:
+            raise LookupError("no such response")
+        if item.decision != "pending":
+            raise ResponseConflict(f"this response was already {item.decision}")
+        item.decision, item.decision_reason = decision, why
+        item.decided_by, item.decided_at = user_id, utcnow()
+        campaign_id = None
+        if decision == "accepted" and item.kind in EVIDENCE_KINDS:
+            campaign_id = open_verification(session, item, actor)
+            item.verification_campaign_id = campaign_id
+        record(
+            session,
+            actor,
+            "response.decide",
+            f"response:{response_id}",
+            {"decision": "pending"},
+            {"decision": decision, "reason": why, "verification_campaign": campaign_id},
+        )
+        village = _village_name(session, item)
+        notify(
+            session,
+            provider_ids(session, [item.operator]),
+            "response.decided",
+            {
+                "response_id": item.id,
+                "village": village,
+                "village_code": item.village_code,
+                "decision": decision,
+                "reason": why or "",
+            },
+            f"/responses/{item.id}",
+        )
+        return campaign_id
+
+
+def _village_name(session: Session, item: OperatorResponse) -> str:
+    name = session.scalar(
+        select(VillageVerdict.village).where(
+            VillageVerdict.release_id == item.release_id,
+            VillageVerdict.village_code == item.village_code,
+            VillageVerdict.operator == item.operator,
+            VillageVerdict.tech == item.tech,
+        )
+    )
+    return f"{name} ({item.village_code})" if name else item.village_code
+
+
+def overdue_query(
+    scope: Scope, today: date, passed: bool = True
+) -> Select[VillageVerdict, Release]:
+    """Villages with no signal in a published release whose deadline has passed (or, with
+    ``passed`` false, has not), for an operator in ``scope``, with no response in that
+    release: (verdict, release)."""
+    answered = exists().where(
+        and_(
+            OperatorResponse.release_id == VillageVerdict.release_id,
+            OperatorResponse.village_code == VillageVerdict.village_code,
+            OperatorResponse.operator == VillageVerdict.operator,
+            OperatorResponse.tech == VillageVerdict.tech,
+        )
+    )
+    query = (
+        select(VillageVerdict, Release)
+        .join(Release, Release.id == VillageVerdict.release_id)
+        .where(
+            Release.state == "published",
+            Release.respond_by < today if passed else Release.respond_by >= today,
+            VillageVerdict.verdict == "none",
+            ~answered,
+        )
+    )
+    if scope is not None:
+        query = query.where(VillageVerdict.operator.in_(list(scope)))
+    return query.order_by(
+        Release.respond_by, Release.id, VillageVerdict.operator, VillageVerdict.village_code
+    )
+
+
+def overdue(scope: Scope, today: date) -> list[dict[str, Any]]:
+    """The rows of ``overdue_query`` as dicts (release, deadline, village, product)."""
+    with session_scope() as session:
+        return [
+            {
+                "release_id": release.id,
+                "release": release.title,
+                "respond_by": release.respond_by,
+                "village_code": verdict.village_code,
+                "village": verdict.village,
+                "kecamatan": verdict.kecamatan,
+                "kabkota": verdict.kabkota,
+                "operator": verdict.operator,
+                "tech": verdict.tech,
+                "product": f"{verdict.operator}-{verdict.tech}",
+            }
+            for verdict, release in session.execute(overdue_query(scope, today)).all()
+        ]
+
+
+def response_query(
+    scope: Scope,
+    state: str | None = None,
+    operator: str | None = None,
+    release_id: int | None = None,
+) -> Select[OperatorResponse, str]:
+    """Responses ``scope`` may see with their village's name, newest first; ``state`` is a
+    decision, ``verifying`` (accepted, verification open) or ``closed`` (outcome known)."""
+    verdict = and_(
+        VillageVerdict.release_id == OperatorResponse.release_id,
+        VillageVerdict.village_code == OperatorResponse.village_code,
+        VillageVerdict.operator == OperatorResponse.operator,
+        VillageVerdict.tech == OperatorResponse.tech,
+    )
+    query = select(OperatorResponse, VillageVerdict.village).outerjoin(VillageVerdict, verdict)
+    if scope is not None:
+        query = query.where(OperatorResponse.operator.in_(list(scope)))
+    if state in ("pending", "accepted", "rejected"):
+        query = query.where(OperatorResponse.decision == state)
+    elif state == "verifying":
+        query = query.where(
+            OperatorResponse.verification_campaign_id.is_not(None),
+            OperatorResponse.outcome.is_(None),
+        )
+    elif state == "closed":
+        query = query.where(OperatorResponse.outcome.is_not(None))
+    if operator:
+        query = query.where(OperatorResponse.operator == operator)
+    if release_id is not None:
+        query = query.where(OperatorResponse.release_id == release_id)
+    return query.order_by(OperatorResponse.created_at.desc(), OperatorResponse.id.desc())
