@@ -340,8 +340,9 @@ def _result(operator: str, tech: str, product: str, report: dict[str, Any]) -> d
 
 
 class JobWorker(threading.Thread):
-    """Runs queued jobs one after another in this process (``serve`` and ``worker``) and
-    sends the notification mails that are due at every poll."""
+    """Runs queued jobs one after another in this process (``serve`` and ``worker``); a
+    companion thread sends the notification mails that are due at every poll, so mail does
+    not wait for a long job."""
 
     def __init__(self, app: Flask) -> None:
         super().__init__(daemon=True, name="petasinyal-jobs")
@@ -351,8 +352,9 @@ class JobWorker(threading.Thread):
 
     def run(self) -> None:
         poll = float(self.app.config["JOB_POLL_SECONDS"])
+        mail = threading.Thread(target=self._mail_loop, daemon=True, name="petasinyal-mail")
+        mail.start()
         while not self.stopping.is_set():
-            self.send_mail()
             with self.app.app_context():
                 try:
                     recover_stale_jobs()
@@ -364,6 +366,13 @@ class JobWorker(threading.Thread):
                     log.exception("job worker: will try again")
             self.wake.wait(poll)
             self.wake.clear()
+
+    def _mail_loop(self) -> None:
+        poll = float(self.app.config["JOB_POLL_SECONDS"])
+        while True:
+            self.send_mail()
+            if self.stopping.wait(poll):
+                return
 
     def send_mail(self) -> None:
         """Send the notification mails that are due; a failure waits for the next poll."""

@@ -495,3 +495,36 @@ def test_the_worker_sends_mail_at_each_poll_and_outlives_failures(
         worker.stop()
         worker.join(timeout=30)
     assert [to for to, _m in smtp.inbox.messages] == [["admin@dinas.example"]]
+
+
+def test_mail_goes_out_while_a_long_job_runs(
+    app: Flask, smtp: _Smtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province job runs for many minutes: its worker's mail must not wait for it."""
+    import server.jobs
+    from server.jobs import JobWorker
+    from tests.server.live import wait_until
+
+    ids = _people(app)
+    app.config["JOB_POLL_SECONDS"] = 0.05
+    running, release = threading.Event(), threading.Event()
+
+    def long_job(job_id: int) -> str:
+        running.set()
+        release.wait(60)
+        return "done"
+
+    monkeypatch.setattr(server.jobs, "claim_job", lambda: 1)
+    monkeypatch.setattr(server.jobs, "run_job", long_job)
+    worker = JobWorker(app)
+    worker.start()
+    try:
+        assert running.wait(30)
+        with app.app_context(), session_scope() as db:
+            notify(db, [ids["admin"]], "release.published", {"release_id": 1, "title": "Q1"})
+        wait_until(lambda: len(smtp.inbox.messages) == 1, timeout=30)
+        assert not release.is_set()  # the job is still running
+    finally:
+        release.set()
+        worker.stop()
+        worker.join(timeout=30)
