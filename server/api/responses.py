@@ -17,16 +17,14 @@ from server.api.auth import token_required
 from server.api.body import json_body
 from server.db import session_scope
 from server.errors import ApiError
+from server.evidence import add_evidence, evidence_files, evidence_frame
 from server.models import MAX_ID, OperatorResponse, VillageVerdict
 from server.responses import (
     EVIDENCE_MAX_BYTES,
     STATES,
     ResponseConflict,
     Scope,
-    add_evidence,
     create_response,
-    evidence_files,
-    evidence_frame,
     response_query,
     visible_response,
 )

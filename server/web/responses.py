@@ -20,6 +20,7 @@ from analysis.classify import classify_frame
 from server.api.responses import evidence_features
 from server.campaigns import campaign_progress
 from server.db import session_scope
+from server.evidence import add_evidence, evidence_files, evidence_frame
 from server.models import (
     Campaign,
     OperatorResponse,
@@ -35,11 +36,8 @@ from server.responses import (
     EVIDENCE_MAX_BYTES,
     STATES,
     Scope,
-    add_evidence,
     create_response,
     decide,
-    evidence_files,
-    evidence_frame,
     overdue_query,
     response_query,
     visible_response,

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from analysis.readers import read_survey
 from analysis.simulate import simulate_villages
 from server.db import session_scope
+from server.evidence import add_evidence, evidence_files, evidence_frame
 from server.models import (
     AuditEntry,
     Campaign,
@@ -36,11 +37,8 @@ from server.models import (
 )
 from server.responses import (
     ResponseConflict,
-    add_evidence,
     create_response,
     decide,
-    evidence_files,
-    evidence_frame,
     overdue,
     visible_response,
 )
