@@ -1,22 +1,48 @@
 """Campaigns: an area (a list of villages or a drawn polygon), officers and dates; and how far
-the survey of each has come (villages reached, readings per village)."""
+the survey of each has come (villages reached, readings per village, each village's state).
+
+A campaign's dates are whole days in WIB: ``starts_on`` is the first instant of its first day
+and ``ends_on`` the first instant after its last day (the admin form and verification tasks
+store them so), so a campaign whose last day is 14 Dec counts readings observed until
+14 Dec 23:59:59 WIB. Only readings inside its villages and dates count toward it.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import shapely
 from shapely.geometry import mapping, shape
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from server.audit import record
 from server.db import session_scope
-from server.models import Campaign, Upload, UploadVillage, User
+from server.models import Campaign, Measurement, Upload, User
 from server.regions import RegionIndex
 
-__all__ = ["campaign_progress", "create_campaign", "parse_codes"]
+__all__ = [
+    "MIN_READINGS",
+    "VILLAGE_STATES",
+    "VillageCounts",
+    "campaign_days",
+    "campaign_progress",
+    "campaign_villages",
+    "create_campaign",
+    "parse_codes",
+    "village_counts",
+    "village_state",
+]
+
+WIB = ZoneInfo("Asia/Jakarta")
+# fewer readings than this in a village (from uploads not sent back) ask for another visit
+MIN_READINGS = 10
+VILLAGE_STATES = ("not_surveyed", "surveyed", "needs_resurvey", "verification")
+_COUNTING = ("received", "approved")  # sent back: "has_issues", "rejected"
 
 
 def parse_codes(text: str) -> list[str]:
@@ -88,27 +114,101 @@ def create_campaign(
         return campaign.id
 
 
-def campaign_progress(campaign: Campaign, regions: RegionIndex | None) -> list[dict[str, Any]]:
-    """Each village of the campaign with its readings so far (rejected uploads left out)."""
+@dataclass(frozen=True, slots=True)
+class VillageCounts:
+    """A village's readings inside a campaign's dates: ``readings`` from uploads received or
+    approved (they count), ``sent_back`` from uploads marked has-issues or rejected."""
+
+    readings: int = 0
+    sent_back: int = 0
+
+
+def village_counts(session: Session, campaign: Campaign) -> dict[str, VillageCounts]:
+    """Readings per village of the campaign inside its dates, excluded readings left out.
+
+    Counted from the readings themselves (their village and time; the index on
+    ``measurements.village_code`` picks the rows), not from per-upload totals: an upload can
+    span days on both sides of a campaign's last day.
+    """
     codes = list(campaign.village_codes or [])
-    with session_scope() as session:
-        counts = dict(
-            session.execute(
-                select(UploadVillage.village_code, func.sum(UploadVillage.readings))
-                .join(Upload, Upload.id == UploadVillage.upload_id)
-                .where(Upload.state != "rejected", UploadVillage.village_code.in_(codes))
-                .group_by(UploadVillage.village_code)
-            ).all()
-        )
+    if not codes:
+        return {}
+    query = (
+        select(Measurement.village_code, Upload.state, func.count())
+        .join(Upload, Upload.id == Measurement.upload_id)
+        .where(Measurement.village_code.in_(codes), Measurement.excluded.is_(False))
+        .group_by(Measurement.village_code, Upload.state)
+    )
+    if campaign.starts_on is not None:
+        query = query.where(Measurement.observed_at >= campaign.starts_on)
+    if campaign.ends_on is not None:
+        query = query.where(Measurement.observed_at < campaign.ends_on)
+    good: dict[str, int] = {}
+    bad: dict[str, int] = {}
+    for code, state, count in session.execute(query):
+        target = good if state in _COUNTING else bad
+        target[str(code)] = target.get(str(code), 0) + int(count)
+    return {
+        code: VillageCounts(good.get(code, 0), bad.get(code, 0))
+        for code in codes
+        if code in good or code in bad
+    }
+
+
+def village_state(purpose: str, counts: VillageCounts) -> str:
+    """``verification`` (an operator's response to check), ``not_surveyed`` (no readings
+    at all), ``surveyed`` (at least :data:`MIN_READINGS` that count) or ``needs_resurvey``
+    (readings, but too few that count: the rest were sent back)."""
+    if purpose == "verification":
+        return "verification"
+    if counts.readings >= MIN_READINGS:
+        return "surveyed"
+    if counts.readings == 0 and counts.sent_back == 0:
+        return "not_surveyed"
+    return "needs_resurvey"
+
+
+def campaign_days(campaign: Campaign) -> tuple[date | None, date | None]:
+    """The campaign's first and last day (inclusive, WIB)."""
+    first = campaign.starts_on.astimezone(WIB).date() if campaign.starts_on else None
+    last = None
+    if campaign.ends_on is not None:
+        last = (campaign.ends_on - timedelta(microseconds=1)).astimezone(WIB).date()
+    return first, last
+
+
+def campaign_villages(
+    session: Session, campaign: Campaign, regions: RegionIndex | None
+) -> list[dict[str, Any]]:
+    """Each village of the campaign: code, name, kecamatan, kabupaten/kota, a point inside
+    it (``lat``, ``lon``; None without an outline), its readings and its state."""
+    counts = village_counts(session, campaign)
     rows = []
-    for code in codes:
+    for code in campaign.village_codes or []:
         region = regions.by_code.get(code) if regions else None
+        point = None
+        if region is not None and region.geometry is not None and not region.geometry.is_empty:
+            point = region.geometry.point_on_surface()
+        found = counts.get(code, VillageCounts())
         rows.append(
             {
                 "code": code,
                 "name": region.name if region else code,
+                "kecamatan": region.kec_name if region else "",
                 "kab": region.kab_name if region else "",
-                "readings": int(counts.get(code) or 0),
+                "lat": round(point.y, 6) if point is not None else None,
+                "lon": round(point.x, 6) if point is not None else None,
+                "readings": found.readings,
+                "sent_back": found.sent_back,
+                "state": village_state(campaign.purpose or "survey", found),
             }
         )
     return rows
+
+
+def campaign_progress(campaign: Campaign, regions: RegionIndex | None) -> list[dict[str, Any]]:
+    """Each village of the campaign with its readings inside the campaign's dates (uploads
+    received or approved; excluded readings, has-issues and rejected uploads left out), its
+    readings sent back and its state (:func:`campaign_villages`)."""
+    with session_scope() as session:
+        return campaign_villages(session, campaign, regions)

@@ -70,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_MAX_ATTEMPTS": 8,  # then the mail is given up (the notification stays in the pages)
     "MAIL_RETRY_SECONDS": 60.0,  # doubled after every failed attempt
     "BASE_URL": None,  # links in mails, e.g. https://petasinyal.sumbarprov.go.id
+    # Where to survey next: evidence older than this many days asks for a new survey
+    "SURVEY_MAX_AGE_DAYS": 365,
     # Metadata of published releases (Satu Data Indonesia, docs/reports.md)
     "METADATA_ORGANISATION": "Dinas Komunikasi, Informatika dan Statistik Provinsi Sumatera Barat",
     "METADATA_EMAIL": None,

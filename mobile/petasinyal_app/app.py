@@ -14,6 +14,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, StringProperty
@@ -21,6 +22,7 @@ from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from mobile.petasinyal_app.controller import SurveyController
 from mobile.petasinyal_app.screens import track as _track  # noqa: F401 - kv classes
+from mobile.petasinyal_app.screens import villages as _villages  # noqa: F401 - kv classes
 from mobile.petasinyal_app.screens import widgets as _widgets  # noqa: F401 - kv classes
 from mobile.petasinyal_app.screens.widgets import SimCard
 
@@ -54,12 +56,17 @@ class SettingsScreen(NavScreen):
     pass
 
 
+class VillagesScreen(NavScreen):
+    """The campaign's villages, nearest first (reached from the Survey screen's bar)."""
+
+
 _SCREENS = {
     "permission": PermissionScreen,
     "survey": SurveyScreen,
     "points": PointsScreen,
     "sync": SyncScreen,
     "settings": SettingsScreen,
+    "villages": VillagesScreen,
 }
 
 
@@ -82,6 +89,7 @@ class PetaSinyalApp(App):
         self._growing: Any = None
         self._keep: Any = None
         self._painting = False
+        self._bar: Any = None
 
     def build(self) -> ScreenManager:
         if str(_KV) not in Builder.files:
@@ -187,6 +195,31 @@ class PetaSinyalApp(App):
         ids.auto.text = view["auto"]
         ids.auto.active = view["auto_on"]
         ids.message.text = "\n".join(m for m in (view["service"], view["message"]) if m)
+        self._campaign_bar(ids)
+
+    def _campaign_bar(self, ids: Any) -> None:
+        """The line about the campaign's villages under the GPS banner (a button to the
+        Villages screen); not there at all without campaign villages."""
+        text = self.controller.villages_view()["bar"]
+        if self._bar is None:
+            self._bar = Factory.CampaignBar()
+        page = ids.gps.parent
+        if text and self._bar.parent is None:
+            page.add_widget(self._bar, index=len(page.children) - 2)
+        elif not text and self._bar.parent is not None:
+            page.remove_widget(self._bar)
+        self._bar.text = text
+
+    def _paint_villages(self, ids: Any, force: bool) -> None:
+        view = self.controller.villages_view()
+        if not force and self._painted.get("villages") is view:
+            return
+        self._painted["villages"] = view
+        ids.title.text = view["title"]
+        ids.summary.text = view["summary"]
+        ids.origin.text = view["origin"]
+        ids.empty.text = view["empty"]
+        ids.list.data = view["rows"]
 
     def _paint_points(self, ids: Any, force: bool) -> None:
         c = self.controller

@@ -27,6 +27,7 @@ from mobile.petasinyal_app.screens.points_list import (
     wib,
 )
 from mobile.petasinyal_app.settings import Settings, SettingsError, load_settings
+from mobile.petasinyal_app.villages import VillageList, stored_campaigns
 
 __all__ = ["EngineLink", "SurveyController"]
 
@@ -101,6 +102,8 @@ class SurveyController:
         self._origin: tuple[float, float, float] | None = None
         self._survey: tuple[Any, dict[str, Any]] | None = None
         self._snapshots = 0  # snapshots taken: the survey view is made once per snapshot
+        self._here: tuple[float, float, str] | None = None  # last position: lat, lon, ISO time
+        self.villages = VillageList()
 
     # -- language -----------------------------------------------------------------------
     @property
@@ -416,12 +419,35 @@ class SurveyController:
         }
 
     def campaigns(self) -> list[dict[str, Any]]:
-        import json
+        """The officer's campaigns as the last sync brought them (kept in the outbox)."""
+        return stored_campaigns(self.outbox.get_meta("campaigns"))
 
-        try:
-            return list(json.loads(self.outbox.get_meta("campaigns") or "[]"))
-        except ValueError:
-            return []
+    # -- the Villages screen ----------------------------------------------------------------
+    def position(self) -> tuple[float, float, str] | None:
+        """The last GPS fix (lat, lon, ISO time), else where the newest reading was taken."""
+        fix = self.snapshot.get("fix")
+        if fix and fix.get("lat") is not None and fix.get("lon") is not None:
+            when = datetime.fromtimestamp(float(fix.get("time") or self.now), WIB).isoformat()
+            self._here = (float(fix["lat"]), float(fix["lon"]), when)
+        elif self._here is None:
+            newest = self.outbox.page(0, 1)
+            if newest and newest[0].get("lat") is not None:
+                r = newest[0]
+                self._here = (float(r["lat"]), float(r["lon"]), str(r.get("observed_at") or ""))
+        return self._here
+
+    def villages_view(self) -> dict[str, Any]:
+        """The Villages screen (:class:`VillageList`): nearest first from :meth:`position`."""
+        today = datetime.fromtimestamp(self.now, WIB).date()
+        return self.villages.view(
+            self.outbox.get_meta("campaigns"),
+            self.outbox.get_meta("campaigns_at"),
+            self.position(),
+            today,
+            self.tr,
+            self.now,
+            self.language,
+        )
 
     def legend(self) -> list[tuple[str, str]]:
         """The track's legend: (class, word)."""

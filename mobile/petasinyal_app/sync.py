@@ -9,6 +9,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -120,7 +121,9 @@ class SyncClient:
         """Download the review states and comments of this device's uploads."""
         me = self._request("GET", "/api/v1/devices/me")
         self.outbox.save_uploads(me["uploads"])
+        # kept for the days without signal: the Villages screen reads them from the outbox
         self.outbox.set_meta("campaigns", json.dumps(me.get("campaigns", [])))
+        self.outbox.set_meta("campaigns_at", datetime.now(UTC).isoformat(timespec="seconds"))
         return list(me["uploads"])
 
     def _request(

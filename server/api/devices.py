@@ -6,16 +6,19 @@ from typing import Any
 
 from flask import current_app, g
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analysis.schema import format_time, text_problem
 from server.accounts import redeem_enrol_code
 from server.api import api
 from server.api.auth import device_required
 from server.api.body import json_body
+from server.campaigns import campaign_days, campaign_villages
 from server.db import session_scope
 from server.errors import ApiError
 from server.extensions import limiter
-from server.models import Campaign, Device, Upload, campaign_officers
+from server.models import Campaign, Device, OperatorResponse, Upload, campaign_officers
+from server.regions import RegionIndex, current_regions
 from server.web.access import public
 
 
@@ -63,24 +66,44 @@ def me() -> dict[str, Any]:
             select(Campaign)
             .join(campaign_officers)
             .where(campaign_officers.c.user_id == device.officer_id)
+            .order_by(Campaign.id)
         ).all()
+        regions = current_regions()
         return {
             "device_id": device.id,
             "name": device.name,
             "officer_id": device.officer_id,
             "uploads": [upload_summary(u) for u in uploads],
-            "campaigns": [
-                {
-                    "id": c.id,
-                    "name": c.name,
-                    "village_codes": c.village_codes,
-                    "area": c.area,
-                    "starts_on": c.starts_on and format_time(c.starts_on),
-                    "ends_on": c.ends_on and format_time(c.ends_on),
-                }
-                for c in campaigns
-            ],
+            "campaigns": [campaign_view(session, c, regions) for c in campaigns],
         }
+
+
+def campaign_view(
+    session: Session, campaign: Campaign, regions: RegionIndex | None
+) -> dict[str, Any]:
+    """A campaign as the phone sees it: dates (instants and inclusive WIB days), its
+    villages with a point inside each and their state, and for a verification the claim."""
+    first, last = campaign_days(campaign)
+    claim = None
+    if campaign.purpose == "verification":
+        response = session.scalars(
+            select(OperatorResponse).where(OperatorResponse.verification_campaign_id == campaign.id)
+        ).first()
+        if response is not None:
+            claim = {"operator": response.operator, "tech": response.tech, "kind": response.kind}
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "purpose": campaign.purpose or "survey",
+        "village_codes": campaign.village_codes,
+        "area": campaign.area,
+        "starts_on": campaign.starts_on and format_time(campaign.starts_on),
+        "ends_on": campaign.ends_on and format_time(campaign.ends_on),
+        "first_day": first and first.isoformat(),
+        "last_day": last and last.isoformat(),
+        "response": claim,
+        "villages": campaign_villages(session, campaign, regions),
+    }
 
 
 def upload_summary(upload: Upload) -> dict[str, Any]:

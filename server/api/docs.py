@@ -75,6 +75,61 @@ _ERROR = {
 }
 
 
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_CAMPAIGN_VILLAGE = {
+    "type": "object",
+    "required": ["code", "name", "lat", "lon", "readings", "sent_back", "state"],
+    "properties": {
+        "code": {"type": "string", "description": "Kemendagri village code"},
+        "name": {"type": "string"},
+        "kecamatan": {"type": "string"},
+        "kab": {"type": "string", "description": "kabupaten/kota"},
+        "lat": {"type": ["number", "null"], "description": "a point inside the village"},
+        "lon": {"type": ["number", "null"]},
+        "readings": {
+            "type": "integer",
+            "description": "readings inside the campaign's dates from uploads received or "
+            "approved (excluded readings left out)",
+        },
+        "sent_back": {
+            "type": "integer",
+            "description": "readings inside the dates from uploads marked has_issues or rejected",
+        },
+        "state": {
+            "type": "string",
+            "enum": ["not_surveyed", "surveyed", "needs_resurvey", "verification"],
+            "description": "verification: an operator's response to check; surveyed: at "
+            "least 10 readings count; needs_resurvey: readings, but fewer that count",
+        },
+    },
+}
+_DEVICE_CAMPAIGN = {
+    "type": "object",
+    "required": ["id", "name", "purpose", "village_codes", "villages"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "purpose": {"type": "string", "enum": ["survey", "verification"]},
+        "village_codes": {"type": "array", "items": {"type": "string"}},
+        "area": {"type": ["object", "null"], "description": "GeoJSON polygon"},
+        "starts_on": {**_NULLABLE_TEXT, "description": "first instant (UTC)"},
+        "ends_on": {**_NULLABLE_TEXT, "description": "first instant after the last day (UTC)"},
+        "first_day": {**_NULLABLE_TEXT, "format": "date", "description": "WIB, inclusive"},
+        "last_day": {**_NULLABLE_TEXT, "format": "date", "description": "WIB, inclusive"},
+        "response": {
+            "type": ["object", "null"],
+            "description": "for a verification: the operator's response to check",
+            "properties": {
+                "operator": {"type": "string"},
+                "tech": {"type": "string"},
+                "kind": {"type": "string"},
+            },
+        },
+        "villages": {"type": "array", "items": _CAMPAIGN_VILLAGE},
+    },
+}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     return {
         str(c): {
@@ -188,7 +243,7 @@ def _core_document() -> dict[str, Any]:
                                         "type": "array",
                                         "items": {"$ref": "#/components/schemas/UploadSummary"},
                                     },
-                                    "campaigns": {"type": "array"},
+                                    "campaigns": {"type": "array", "items": _DEVICE_CAMPAIGN},
                                 },
                             },
                             "the device",

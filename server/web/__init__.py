@@ -118,6 +118,7 @@ def init_web(app: Flask) -> None:
         dashboard,
         jobs,
         notifications,
+        priorities,
         provider,
         releases,
         responses,
@@ -152,7 +153,7 @@ def init_web(app: Flask) -> None:
         Blueprint("vendor", __name__, static_folder=str(vendor), static_url_path="/static/vendor")
     )
     pages = (auth, dashboard, review, auditlog, admin, jobs, provider, releases, changes)
-    for module in (*pages, responses, villages, notifications):
+    for module in (*pages, responses, villages, notifications, priorities):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(CSRFError)

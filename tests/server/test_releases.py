@@ -422,6 +422,12 @@ def test_providers_see_their_own_releases_only(published: dict[str, Any]) -> Non
     assert "Survei Bukittinggi" in listing and "Khusus XL" not in listing
     page = tsel.get(f"/releases/{release_id}").get_data(as_text=True)
     assert 'id="510-10-LTE"' in page and "510-11" not in page and 'name="reason"' not in page
+    # each village of the release can be answered from its row, for the provider's product
+    assert f"/responses/new?release={release_id}&amp;village=" in page
+    assert "product=510-10-LTE" in page and "product=510-11" not in page
+    admin = app.test_client()
+    login(admin, "admin")
+    assert "/responses/new?" not in admin.get(f"/releases/{release_id}").get_data(as_text=True)
     for url in (
         f"/releases/{other}",
         f"/releases/{other}/files/510-11-LTE/villages.csv",
