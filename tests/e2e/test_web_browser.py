@@ -162,6 +162,7 @@ def test_admin_reviews_builds_maps_and_downloads(site: dict[str, Any], tmp_path:
         page.wait_for_selector("#draw-map[data-ready]")
         _shot(page, "campaign-new")
         page.fill("input[name=name]", "Survei Matur")
+        page.locator("#draw-map").scroll_into_view_if_needed()  # as the admin would
         box = page.locator("#draw-map").bounding_box()
         for fx, fy in ((0.45, 0.4), (0.6, 0.4), (0.6, 0.6), (0.45, 0.6)):
             page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
