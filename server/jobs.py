@@ -366,6 +366,7 @@ class JobWorker(threading.Thread):
                     log.exception("job worker: will try again")
             self.wake.wait(poll)
             self.wake.clear()
+        mail.join()  # joining the worker waits for the mail thread too: no connection left open
 
     def _mail_loop(self) -> None:
         poll = float(self.app.config["JOB_POLL_SECONDS"])
