@@ -2,12 +2,15 @@
 
 ``build_products`` writes into a folder: coverage and class COGs (metric CRS and WGS84),
 GeoJSON of blankspots (and of doubtful ones), hexagons and village verdicts, a KMZ, CSVs with
-metadata sidecars, an offline web map, a PNG preview and ``report.json`` (inputs, counts,
-method, CV table, blankspot area and evidence rule, villages per verdict, timings).
+metadata sidecars, an offline web map, a PNG preview, printable maps (``peta_A4.pdf``,
+``peta_A3.pdf``), evidence sheets of the villages with weak or no signal (``bukti_desa.pdf``)
+and ``report.json`` (inputs, counts, method, CV table, blankspot area and evidence rule,
+villages per verdict, timings). Every map draws the same basemap of boundaries with names.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -18,6 +21,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
+from analysis.basemap import Basemap, basemap_for
 from analysis.blankspots import Blankspot, EvidenceRule, find_blankspots
 from analysis.boundaries import Region
 from analysis.classes import DEFAULT_THRESHOLDS, Thresholds
@@ -26,6 +30,7 @@ from analysis.coverage import build_coverage
 from analysis.export.geojson import feature_collection, to_wgs84, write_geojson
 from analysis.export.geotiff import write_class_geotiff, write_coverage_geotiff
 from analysis.export.kmz import class_overlay_png, write_kmz
+from analysis.export.mapdraw import MapInfo, class_raster
 from analysis.export.preview import write_preview_png
 from analysis.export.table import (
     BLANKSPOT_DOCS,
@@ -36,7 +41,9 @@ from analysis.export.table import (
 from analysis.export.webmap import write_webmap
 from analysis.hexagons import hexagon_boundary, hexagon_table
 from analysis.io_csv import to_csv_text
+from analysis.operators import operator_name
 from analysis.prepare import prepare_samples, reading_points, select
+from analysis.printmap import PAPERS, write_printmap, write_village_sheets
 from analysis.schema import CLASS_METRIC, NUMERIC_RANGES
 from analysis.villages import VERDICTS, rollup, village_verdicts
 
@@ -49,7 +56,8 @@ _STEP_SHARE = {
     "analysis_s": 0.65,
     "geotiff_s": 0.7,
     "vector_s": 0.8,
-    "maps_s": 1.0,
+    "maps_s": 0.9,
+    "print_s": 1.0,
 }
 
 
@@ -70,12 +78,16 @@ def build_products(
     executor: Any = None,
     source: str = "PetaSinyal field survey",
     progress: Callable[[str, float], None] | None = None,
+    area: str = "",
+    made: dt.date | None = None,
 ) -> dict[str, Any]:
     """Build every product for ``operator`` and ``tech`` into ``out``; return the report.
 
     ``evidence`` is what a ``none`` area needs to be a blankspot (default
     :class:`~analysis.blankspots.EvidenceRule`); without it the area is doubtful.
     ``progress(step, share)`` is called after each step with the share of the work done.
+    ``area`` names the area on the maps (default: the kabupaten/kota the boundaries give);
+    ``made`` is the date printed on them (default: today, WIB).
     """
     evidence = evidence or EvidenceRule()
     out = Path(out)
@@ -123,11 +135,12 @@ def build_products(
     lap("analysis_s")
 
     times = pd.to_datetime(chosen["observed_at"], utc=True)
+    first_day, last_day = times.min().date(), times.max().date()
     tags = {
         "operator": operator,
         "technology": tech,
-        "first_day": times.min().date(),
-        "last_day": times.max().date(),
+        "first_day": first_day,
+        "last_day": last_day,
         "source": source,
     }
     write_coverage_geotiff(coverage, out / "coverage_utm.tif", tags)
@@ -198,9 +211,23 @@ def build_products(
     )
     lap("vector_s")
 
-    title = f"{operator} {tech}"
     overlay = out / "classes_overlay.png"
     bounds = class_overlay_png(classes, coverage, overlay)
+    basemap = basemap_for(regions, _padded(bounds))
+    best = next(r for r in coverage.cv if r.method == coverage.method)
+    info = MapInfo(
+        operator,
+        operator_name(operator),
+        tech,
+        area or _surveyed_area(verdicts) or basemap.area_name(),
+        first_day,
+        last_day,
+        coverage.method,
+        best.rmse,
+        len(readings),
+        source,
+        made or pd.Timestamp.now(tz="Asia/Jakarta").date(),
+    )
     write_webmap(
         out / "map.html",
         overlay,
@@ -210,8 +237,9 @@ def build_products(
         hex_fc,
         village_fc,
         readings,
-        title,
+        info,
         language,
+        basemap=basemap,
     )
     write_kmz(
         out / "products.kmz",
@@ -219,21 +247,26 @@ def build_products(
         coverage,
         blank_items,
         readings,
-        title,
+        info.title(language),
         language,
         doubtful=doubt_items,
+        basemap=basemap,
     )
-    best = next(r for r in coverage.cv if r.method == coverage.method)
     write_preview_png(
         classes,
         coverage,
         [g for g, _ in blank_items],
         out / "preview.png",
-        title,
-        f"{coverage.method}, CV RMSE {best.rmse:.1f} dB, {len(readings)} readings",
+        info.title(language),
+        _subtitle(info, language),
         language,
+        basemap=basemap,
     )
     lap("maps_s")
+    _print(
+        out, info, classes, coverage, blank_items, basemap, verdicts, regions, readings, language
+    )
+    lap("print_s")
 
     report: dict[str, Any] = {
         "operator": operator,
@@ -274,6 +307,70 @@ def build_products(
     timings["total_s"] = round(sum(timings.values()), 3)
     (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
+
+
+def _padded(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """``bounds`` grown by a tenth on each side, the basemap's box (maps keep some context)."""
+    west, south, east, north = bounds
+    dx, dy = (east - west) * 0.1, (north - south) * 0.1
+    return west - dx, south - dy, east + dx, north + dy
+
+
+def _surveyed_area(verdicts: pd.DataFrame | None) -> str:
+    """The kabupaten/kota holding at least a fifth of the readings, most readings first."""
+    if verdicts is None or not verdicts["samples"].sum():
+        return ""
+    per = verdicts.groupby("nama_kabkota")["samples"].sum().sort_values(ascending=False)
+    names = [str(n) for n, count in per.items() if n and count >= 0.2 * per.sum()]
+    return ", ".join(names[:3])
+
+
+def _subtitle(info: MapInfo, language: str) -> str:
+    readings = "titik ukur" if language == "id" else "readings"
+    return (
+        f"{info.period(language)} · {info.method}, RMSE {info.rmse_db:.1f} dB · "
+        f"{info.readings} {readings}"
+    )
+
+
+def _print(
+    out: Path,
+    info: MapInfo,
+    classes: Any,
+    coverage: Any,
+    blank_items: list[tuple[shapely.Geometry, dict[str, Any]]],
+    basemap: Basemap,
+    verdicts: pd.DataFrame | None,
+    regions: list[Region] | None,
+    readings: pd.DataFrame,
+    language: str,
+) -> None:
+    """The printable maps (A4 and A3 landscape) and the village evidence sheets."""
+    codes, extent = class_raster(classes, coverage)
+    for paper in PAPERS:
+        write_printmap(
+            out / f"peta_{paper}.pdf",
+            paper,
+            info,
+            codes,
+            extent,
+            [g for g, _ in blank_items],
+            classes.share(),
+            basemap,
+            language,
+        )
+    if verdicts is not None and regions:
+        write_village_sheets(
+            out / "bukti_desa.pdf",
+            info,
+            verdicts,
+            regions,
+            readings,
+            codes,
+            extent,
+            basemap,
+            language,
+        )
 
 
 def _spot_items(

@@ -339,11 +339,13 @@ def _readings(
     return out
 
 
-def simulate_villages(count: int = 160, seed: int = 7) -> list:
+def simulate_villages(count: int = 160, seed: int = 7, two_regions: bool = False) -> list:
     """Voronoi "villages" over the simulated survey area, for demos without real boundaries.
 
     Codes are ``SIMULASI.nnn`` and names ``Desa Simulasi nnn``, so that nobody mistakes them
-    for Kemendagri codes.
+    for Kemendagri codes. With ``two_regions`` the villages near Bukittinggi form "Kota
+    Simulasi Bukittinggi" (``SIMULASI.75.nnn``) and the rest "Kabupaten Simulasi Agam"
+    (``SIMULASI.06.nnn``), so that the demo can show two kabupaten/kota offices.
     """
     import shapely
 
@@ -353,20 +355,26 @@ def simulate_villages(count: int = 160, seed: int = 7) -> list:
     box = shapely.box(100.02, -0.53, 100.58, -0.10)
     centres = shapely.points(rng.uniform(100.02, 100.58, count), rng.uniform(-0.53, -0.10, count))
     cells = shapely.voronoi_polygons(shapely.multipoints(centres), extend_to=box)
+    kota = shapely.Point(100.37, -0.30).buffer(0.08)  # Bukittinggi and its edge
     regions = []
     for n, cell in enumerate(
         sorted(cells.geoms, key=lambda g: (g.centroid.x, g.centroid.y)), start=1
     ):
         kec = (n - 1) // 20 + 1
+        kab, kab_name = "SIMULASI", "Kabupaten Simulasi"
+        if two_regions and kota.contains(cell.centroid):
+            kab, kab_name = "SIMULASI.75", "Kota Simulasi Bukittinggi"
+        elif two_regions:
+            kab, kab_name = "SIMULASI.06", "Kabupaten Simulasi Agam"
         regions.append(
             Region(
-                f"SIMULASI.{n:03d}",
+                f"{kab}.{n:03d}",
                 f"Desa Simulasi {n:03d}",
                 cell.intersection(box),
-                f"SIMULASI.K{kec:02d}",
+                f"{kab}.K{kec:02d}",
                 f"Kecamatan Simulasi {kec:02d}",
-                "SIMULASI",
-                "Kabupaten Simulasi",
+                kab,
+                kab_name,
             )
         )
     return regions

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -73,5 +73,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def healthz() -> dict[str, str]:
         """Liveness for load balancers and the tests."""
         return {"status": "ok"}
+
+    @app.get("/favicon.ico")
+    @public
+    def favicon() -> Any:
+        """Browsers ask for this before reading the page's icon link."""
+        return redirect(url_for("static", filename="favicon.svg"), 301)
 
     return app

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from server.audit import record
 from server.db import session_scope
 from server.models import ROLES, ApiToken, Device, EnrolCode, User, utcnow
+from server.offices import office_for_code, province_office
+from server.regions import current_regions
 from server.security import hash_password, hash_secret, new_enrol_code, new_token
 
 __all__ = [
@@ -51,14 +53,18 @@ def create_user(
     operators: list[str] | None = None,
     actor: str = "cli",
     email: str | None = None,
+    office: str | None = None,
 ) -> int:
     """Create a user; providers must name the operators (MCC-MNC) they may see; ``email``
-    (optional) receives the user's notifications."""
+    (optional) receives the user's notifications; admins and officers belong to ``office``
+    (a Kemendagri region code; the provincial office when not given)."""
     email = check_email(email)
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if role == "provider" and not operators:
         raise ValueError("a provider needs at least one operator (MCC-MNC)")
+    if role == "provider" and office:
+        raise ValueError("providers belong to their operator, not to an office")
     for op in operators or []:
         mcc, _, mnc = op.partition("-")
         if not (mcc.isdigit() and len(mcc) == 3 and mnc.isdigit() and len(mnc) in (2, 3)):
@@ -68,6 +74,14 @@ def create_user(
     with session_scope() as session:
         if session.scalars(select(User).where(User.username == username)).first():
             raise ValueError(f"user {username!r} exists")
+        office_id = None
+        if role != "provider":
+            found = (
+                office_for_code(session, office, current_regions())
+                if office
+                else province_office(session)
+            )
+            office_id = found.id
         user = User(
             username=username,
             password_hash=hash_password(password),
@@ -75,6 +89,7 @@ def create_user(
             operators=operators or [],
             active=True,
             email=email,
+            office_id=office_id,
         )
         session.add(user)
         session.flush()
@@ -84,7 +99,13 @@ def create_user(
             "user.create",
             f"user:{user.id}",
             None,
-            {"username": username, "role": role, "operators": operators or [], "email": email},
+            {
+                "username": username,
+                "role": role,
+                "operators": operators or [],
+                "email": email,
+                "office": found.code if office_id else None,
+            },
         )
         return user.id
 

@@ -43,7 +43,7 @@ __all__ = [
     "table_digests",
 ]
 
-FINISHED = ("done", "failed")  # jobs whose product folders no longer change
+FINISHED = ("done", "failed", "cancelled")  # jobs whose product folders no longer change
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 _MOD = 1 << 256
 

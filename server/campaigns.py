@@ -4,7 +4,8 @@ the survey of each has come (villages reached, readings per village, each villag
 A campaign's dates are whole days in WIB: ``starts_on`` is the first instant of its first day
 and ``ends_on`` the first instant after its last day (the admin form and verification tasks
 store them so), so a campaign whose last day is 14 Dec counts readings observed until
-14 Dec 23:59:59 WIB. Only readings inside its villages and dates count toward it.
+14 Dec 23:59:59 WIB, and shows 14 Dec as its last day (:func:`campaign_days`). Only readings
+inside its villages and dates count toward it. Its area is the union of its villages.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import shapely
+from flask_babel import gettext as _
 from shapely.geometry import mapping, shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,7 +35,10 @@ __all__ = [
     "campaign_progress",
     "campaign_villages",
     "create_campaign",
+    "delete_campaign",
     "parse_codes",
+    "resolve_villages",
+    "update_campaign",
     "village_counts",
     "village_state",
 ]
@@ -52,6 +57,72 @@ def parse_codes(text: str) -> list[str]:
     return sorted({code.strip() for code in text.splitlines() if code.strip()})
 
 
+def _in_region(code: str, prefix: str | None) -> bool:
+    return prefix is None or code == prefix or code.startswith(f"{prefix}.")
+
+
+def _drawn_area(area_text: str | None) -> shapely.Geometry | None:
+    """The GeoJSON polygon (or Feature) drawn on the map, ``None`` when none was drawn."""
+    if not area_text or not area_text.strip():
+        return None
+    try:
+        data = json.loads(area_text)
+        area = shape(data.get("geometry", data) if data.get("type") == "Feature" else data)
+    except (ValueError, AttributeError, KeyError, TypeError) as exc:
+        raise ValueError(_("The area is not a GeoJSON polygon: %(error)s", error=exc)) from exc
+    if area.geom_type not in ("Polygon", "MultiPolygon") or not area.is_valid:
+        raise ValueError(_("The area must be a valid polygon."))
+    return area
+
+
+def resolve_villages(
+    regions: RegionIndex | None, codes: list[str], area_text: str | None, prefix: str | None
+) -> tuple[list[str], dict[str, Any] | None]:
+    """The campaign's village codes (typed ones, and those a drawn area touches inside the
+    region ``prefix``) and its area: the union of their outlines (GeoJSON), so a reading
+    counts toward the campaign exactly where it is inside one of its villages."""
+    if regions is None:
+        raise ValueError(_("No village boundaries are configured on this server."))
+    drawn = _drawn_area(area_text)
+    if drawn is not None:
+        touched = [c for c in regions.codes_in(drawn) if _in_region(c, prefix)]
+        codes = sorted(set(codes) | set(touched))
+    unknown = [code for code in codes if code not in regions.by_code]
+    if unknown:
+        raise ValueError(_("Unknown village codes: %(codes)s", codes=", ".join(unknown[:10])))
+    foreign = [code for code in codes if not _in_region(code, prefix)]
+    if foreign:
+        raise ValueError(
+            _("Villages outside your region: %(codes)s", codes=", ".join(foreign[:10]))
+        )
+    if not codes:
+        raise ValueError(_("Give village codes or draw an area that covers villages."))
+    shapes = [regions.by_code[c].geometry for c in codes if regions.by_code[c].geometry]
+    area = shapely.union_all(shapes).simplify(0.0005) if shapes else None
+    return codes, mapping(area) if area is not None else None
+
+
+def _check_days(starts_on: datetime | None, ends_on: datetime | None) -> None:
+    if starts_on and ends_on and ends_on <= starts_on:
+        raise ValueError(_("The last day is before the first."))
+
+
+def _officers(session: Session, officer_ids: list[int]) -> list[User]:
+    query = select(User).where(User.id.in_(officer_ids), User.role == "officer")
+    return list(session.scalars(query.order_by(User.username)).all())
+
+
+def _audit_view(campaign: Campaign) -> dict[str, Any]:
+    first, last = campaign_days(campaign)
+    return {
+        "name": campaign.name,
+        "villages": len(campaign.village_codes or []),
+        "officers": [o.username for o in campaign.officers],
+        "first_day": first and first.isoformat(),
+        "last_day": last and last.isoformat(),
+    }
+
+
 def create_campaign(
     actor: str,
     name: str,
@@ -61,57 +132,72 @@ def create_campaign(
     officer_ids: list[int],
     starts_on: datetime | None,
     ends_on: datetime | None,
+    office_id: int | None = None,
+    prefix: str | None = None,
 ) -> int:
-    """Create a campaign from village codes or a GeoJSON polygon (one of them is needed)."""
-    if regions is None:
-        raise ValueError("no village boundaries are configured on this server")
-    area: shapely.Geometry | None = None
-    if area_text and area_text.strip():
-        try:
-            data = json.loads(area_text)
-            area = shape(data.get("geometry", data) if data.get("type") == "Feature" else data)
-        except (ValueError, AttributeError, KeyError, TypeError) as exc:
-            raise ValueError(f"the area is not a GeoJSON polygon: {exc}") from exc
-        if area.geom_type not in ("Polygon", "MultiPolygon") or not area.is_valid:
-            raise ValueError("the area must be a valid polygon")
-        codes = sorted(set(codes) | set(regions.codes_in(area)))
-    unknown = [code for code in codes if code not in regions.by_code]
-    if unknown:
-        raise ValueError(f"unknown village codes: {', '.join(unknown[:10])}")
-    if not codes:
-        raise ValueError("give village codes or draw an area that covers villages")
-    if starts_on and ends_on and ends_on < starts_on:
-        raise ValueError("the last day is before the first")
-    if area is None:
-        shapes = [regions.by_code[c].geometry for c in codes if regions.by_code[c].geometry]
-        area = shapely.union_all(shapes).simplify(0.0005) if shapes else None
+    """Create a campaign of ``office_id`` from village codes or a GeoJSON polygon (one of
+    them is needed; villages only inside the region ``prefix``, any when ``None``)."""
+    codes, area = resolve_villages(regions, codes, area_text, prefix)
+    _check_days(starts_on, ends_on)
     with session_scope() as session:
-        officers = session.scalars(
-            select(User).where(User.id.in_(officer_ids), User.role == "officer")
-        ).all()
         campaign = Campaign(
             name=name.strip(),
             village_codes=codes,
-            area=mapping(area) if area is not None else None,
+            area=area,
             starts_on=starts_on,
             ends_on=ends_on,
-            officers=list(officers),
+            officers=_officers(session, officer_ids),
+            office_id=office_id,
         )
         session.add(campaign)
         session.flush()
-        record(
-            session,
-            actor,
-            "campaign.create",
-            f"campaign:{campaign.id}",
-            None,
-            {
-                "name": campaign.name,
-                "villages": len(codes),
-                "officers": [o.username for o in officers],
-            },
-        )
+        after = _audit_view(campaign)
+        record(session, actor, "campaign.create", f"campaign:{campaign.id}", None, after)
         return campaign.id
+
+
+def update_campaign(
+    actor: str,
+    campaign_id: int,
+    name: str,
+    regions: RegionIndex | None,
+    codes: list[str],
+    area_text: str | None,
+    officer_ids: list[int],
+    starts_on: datetime | None,
+    ends_on: datetime | None,
+    prefix: str | None = None,
+) -> None:
+    """Change a campaign's name, villages, officers and dates (audited, before and after)."""
+    codes, area = resolve_villages(regions, codes, area_text, prefix)
+    _check_days(starts_on, ends_on)
+    with session_scope() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise LookupError(f"campaign {campaign_id}")
+        before = _audit_view(campaign)
+        campaign.name = name.strip()
+        campaign.village_codes = codes
+        campaign.area = area
+        campaign.starts_on, campaign.ends_on = starts_on, ends_on
+        campaign.officers = _officers(session, officer_ids)
+        session.flush()
+        after = _audit_view(campaign)
+        record(session, actor, "campaign.update", f"campaign:{campaign_id}", before, after)
+
+
+def delete_campaign(actor: str, campaign_id: int) -> None:
+    """Delete a survey campaign (audited); its readings and uploads stay. A verification
+    campaign belongs to an operator's response and is not deleted here."""
+    with session_scope() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise LookupError(f"campaign {campaign_id}")
+        if campaign.purpose == "verification":
+            raise ValueError(_("A verification campaign belongs to an operator's response."))
+        before = _audit_view(campaign)
+        session.delete(campaign)
+        record(session, actor, "campaign.delete", f"campaign:{campaign_id}", before, None)
 
 
 @dataclass(frozen=True, slots=True)

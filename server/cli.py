@@ -64,12 +64,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument("--email", help="address the user's notifications are mailed to")
     cmd.add_argument(
+        "--office",
+        metavar="CODE",
+        help="admins, officers: Kemendagri code of the office's region, 13 the province "
+        "(default) or 13.06 a kabupaten/kota",
+    )
+    cmd.add_argument(
         "--password-env",
         default="PETASINYAL_PASSWORD",
         help="environment variable holding the password (else asked)",
     )
     cmd.add_argument("--db")
     cmd.set_defaults(handler=_create_user)
+
+    cmd = commands.add_parser("offices", help="list the offices with their admins and officers")
+    cmd.add_argument("--db")
+    cmd.set_defaults(handler=_offices)
 
     cmd = commands.add_parser("enrol-code", help="issue a one-time device enrolment code")
     cmd.add_argument("officer", help="the officer's username")
@@ -250,10 +260,25 @@ def _create_user(args: argparse.Namespace) -> int:
     operators = [o.strip() for o in args.operators.split(",") if o.strip()]
 
     def action(app: Flask) -> str:
-        user_id = create_user(args.username, password, args.role, operators, email=email)
+        user_id = create_user(
+            args.username, password, args.role, operators, email=email, office=args.office
+        )
         return f"user {args.username} ({args.role}) created with id {user_id}"
 
     return _in_app(args.db, action)
+
+
+def _offices(args: argparse.Namespace) -> int:
+    """Every office: code, name, admins, officers (province first)."""
+    from server.db import session_scope
+    from server.offices import list_offices
+
+    with _app_scope(args.db), session_scope() as db:
+        rows = list_offices(db)
+        table = [["code", "office", "admins", "officers"]]
+        table += [[o.code, o.name, str(admins), str(officers)] for o, admins, officers in rows]
+    _print_table(table)
+    return 0
 
 
 def _enrol_code(args: argparse.Namespace) -> int:

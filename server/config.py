@@ -77,6 +77,14 @@ DEFAULTS: dict[str, Any] = {
     "METADATA_EMAIL": None,
     "METADATA_OWNER_ORG": None,  # the CKAN organisation; default: a slug of the organisation
     "METADATA_LICENCE": "CC-BY-4.0",  # SPDX id
+    # Operator names by MCC-MNC code, added to or replacing the built-in table
+    # (analysis/operators.py), e.g. {"510-10": "Telkomsel"}
+    "OPERATOR_NAMES": {},
+    # Optional background tiles for the web maps (XYZ URL such as
+    # https://tile.openstreetmap.org/{z}/{x}/{y}.png, and its attribution); without them the
+    # maps draw the offline basemap of boundaries only (server/static/basemap.js).
+    "BASEMAP_TILES": None,
+    "BASEMAP_ATTRIBUTION": None,
 }
 
 

@@ -25,18 +25,24 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 __all__ = ["DEMO_USERS", "run_demo", "simulated_village_file"]
 
-DEMO_USERS: tuple[tuple[str, str, str, list[str]], ...] = (
-    ("admin", "admin-demo-123", "admin", []),
-    ("petugas", "petugas-demo-123", "officer", []),
-    ("telkomsel", "telkomsel-demo-123", "provider", ["510-10"]),
-    ("xlaxiata", "xl-demo-123", "provider", ["510-11"]),
+# username, password, role, operators, office (a kabupaten/kota by name; "" the province)
+DEMO_USERS: tuple[tuple[str, str, str, list[str], str], ...] = (
+    ("admin", "admin-demo-123", "admin", [], ""),
+    ("petugas", "petugas-demo-123", "officer", [], ""),
+    ("agam", "agam-demo-123", "admin", [], "Agam"),
+    ("petugas-agam", "petugas-agam-demo-123", "officer", [], "Agam"),
+    ("bukittinggi", "bukittinggi-demo-123", "admin", [], "Bukittinggi"),
+    ("petugas-bukittinggi", "petugas-bukittinggi-demo-123", "officer", [], "Bukittinggi"),
+    ("telkomsel", "telkomsel-demo-123", "provider", ["510-10"], ""),
+    ("xlaxiata", "xl-demo-123", "provider", ["510-11"], ""),
 )
 OPERATORS = ["510-10", "510-01", "510-11"]
 BATCH = 1_000
 
 
-def simulated_village_file(path: Path) -> Path:
-    """The simulated villages of the demo area as GeoJSON with Kemendagri-style fields."""
+def simulated_village_file(path: Path, two_regions: bool = False) -> Path:
+    """The simulated villages of the demo area as GeoJSON with Kemendagri-style fields (with
+    ``two_regions``: a kabupaten and a kota, see ``simulate_villages``)."""
     from analysis.export.geojson import feature_collection, write_geojson
     from analysis.simulate import simulate_villages
 
@@ -52,7 +58,7 @@ def simulated_village_file(path: Path) -> Path:
                 "nama_kabkota": r.kab_name,
             },
         )
-        for r in simulate_villages()
+        for r in simulate_villages(two_regions=two_regions)
     ]
     return write_geojson(feature_collection(items, "simulated villages"), path)
 
@@ -66,7 +72,7 @@ def _villages(out: Path) -> tuple[Path, Path | None, str]:
             shared / "sumbar_villages.csv",
             f"West Sumatra villages (Kemendagri codes) from {shared}",
         )
-    path = simulated_village_file(out / "villages.geojson")
+    path = simulated_village_file(out / "villages.geojson", two_regions=True)
     return path, None, "simulated villages (no real boundaries found)"
 
 
@@ -110,9 +116,16 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
     from server.accounts import create_user, issue_enrol_code
     from server.campaigns import create_campaign
     from server.cli import start_worker
+    from server.db import session_scope
+    from server.demo_offices import (
+        admin_of,
+        demo_office_codes,
+        officer_campaigns,
+        officer_of_readings,
+    )
     from server.jobs import create_job
     from server.migrate import upgrade
-    from server.models import Job
+    from server.models import Job, User
     from server.regions import current_regions
     from server.review import review_upload
 
@@ -137,45 +150,74 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
             "VILLAGE_LIST": str(village_list) if village_list else None,
             "JOBS_DIR": str((out / "jobs").resolve()),
             "RATELIMIT_LOGIN": "60 per minute",
+            "RATELIMIT_ENROL": "60 per minute",  # the demo enrols every phone at once
         }
     )
     app.instance_path = str(instance.resolve())
     server = _serve(app, "127.0.0.1", port)
     base = f"http://127.0.0.1:{server.server_port}"
     with app.app_context():
-        ids = {
-            username: create_user(username, password, role, operators, actor="demo")
-            for username, password, role, operators in DEMO_USERS
-        }
         regions = current_regions()
         assert regions is not None
-        reached = sorted({c for c in regions.locate(list(frame["lon"]), list(frame["lat"])) if c})
-        create_campaign(
-            "admin:admin", "Survei Agam 2026", regions, reached, None, [ids["petugas"]], None, None
-        )
+        offices = demo_office_codes(regions)
+        ids = {
+            username: create_user(
+                username, password, role, operators, actor="demo", office=offices.get(office)
+            )
+            for username, password, role, operators, office in DEMO_USERS
+        }
+        villages = regions.locate(list(frame["lon"]), list(frame["lat"]))
+        # each office's officer surveys its own region, the province's officer the rest;
         # one phone per SIM in each survey car, as in the simulation
+        officers = officer_of_readings(villages, offices).to_numpy()
+        frame["device_id"] = [
+            phone if officer == "petugas" else phone.replace("sim-officer", f"hp-{officer}")
+            for phone, officer in zip(frame["device_id"], officers, strict=True)
+        ]
+        frame["session_id"] = frame["device_id"] + "-" + frame["observed_at"].dt.strftime("%Y%m%d")
+        for officer, name, reached in officer_campaigns(villages, officers):
+            admin = admin_of(officer)
+            with session_scope() as session:
+                office_id = session.get(User, ids[admin]).office_id
+            create_campaign(
+                f"admin:{admin}",
+                name,
+                regions,
+                reached,
+                None,
+                [ids[officer]],
+                None,
+                None,
+                office_id,
+            )
         phones = {
-            phone: issue_enrol_code("petugas", 30, actor="admin:admin")[0]
-            for phone in sorted(frame["device_id"].unique())
+            (officer, phone): issue_enrol_code(officer, 30, actor=f"admin:{admin_of(officer)}")[0]
+            for phone, officer in sorted(
+                set(zip(frame["device_id"], officers, strict=True)),
+                key=lambda p: (p[1] == "petugas", p),
+            )
         }
     clock = time.perf_counter()
     requests_log = logging.getLogger("werkzeug")
     requests_log.setLevel(logging.WARNING)  # the demo's own requests would drown the summary
     uploads = [
-        upload_id
-        for phone, code in phones.items()
+        (officer, upload_id)
+        for (officer, phone), code in phones.items()
         for upload_id in _upload_survey(base, phone, code, frame[frame["device_id"] == phone])
     ]
     print(
-        f"Uploaded {len(frame)} readings from {len(phones)} phones in {len(uploads)} batches "
+        f"Uploaded {len(frame)} readings from {len(phones)} phones of "
+        f"{len({o for o, _p in phones})} officers in {len(uploads)} batches "
         f"through {base}/api/v1/ ({time.perf_counter() - clock:.1f} s)"
     )
     with app.app_context():
-        # all but two approved; one sent back with a comment, one left for you to review
-        for upload_id in uploads[:-2]:
-            review_upload(upload_id, "approved", "admin:admin", reviewer_id=ids["admin"])
+        # each office's admin reviews its officer's uploads: all but the province's last two
+        # approved; one sent back with a comment, one left for you to review
+        for officer, upload_id in uploads[:-2]:
+            admin = admin_of(officer)
+            review_upload(upload_id, "approved", f"admin:{admin}", reviewer_id=ids[admin])
         review_upload(
-            uploads[-2],
+            uploads[-2][1],
             "has_issues",
             "admin:admin",
             "GPS akurasi buruk di sebagian rute; mohon ulangi jalan ke Matur.",
@@ -191,14 +233,12 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
     start_worker(app)
     clock = time.perf_counter()
     with app.app_context():
-        from server.db import session_scope
-
         while True:
             with session_scope() as session:
                 job = session.get(Job, job_id)
                 assert job is not None
                 state, message = job.state, job.message
-            if state in ("done", "failed"):
+            if state in ("done", "failed", "cancelled"):
                 break
             time.sleep(1.0)
     print(f"Heatmap job {job_id}: {state} in {time.perf_counter() - clock:.0f} s {message or ''}")
@@ -215,9 +255,11 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
     print()
     print(f"PetaSinyal is running at {base}/" if serve else f"PetaSinyal ran at {base}/")
     print("Demo logins (username / password):")
-    for username, password, role, operators in DEMO_USERS:
+    for username, password, role, operators, office in DEMO_USERS:
         extra = f" for {', '.join(operators)}" if operators else ""
-        print(f"  {role:9s} {username:10s} / {password}{extra}")
+        if role != "provider":
+            extra = f"  ({office or 'province'} office)"
+        print(f"  {role:9s} {username:20s} / {password:29s}{extra}")
     print(f"API documentation: {base}/api/v1/docs   Products on disk: {out / 'jobs'}")
     if serve:
         print("Press Ctrl-C to stop.")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
 from analysis.classify import classify_frame
@@ -47,7 +48,9 @@ def _read_evidence(name: str, data: bytes) -> Any:
         try:
             return read_survey(path)
         except (ValueError, csv.Error) as exc:
-            raise ValueError(f"{name}: cannot read: {one_line(exc)}") from exc
+            raise ValueError(
+                _("%(name)s: cannot read: %(why)s", name=name, why=one_line(exc))
+            ) from exc
 
 
 def add_evidence(
@@ -63,13 +66,15 @@ def add_evidence(
     if item is None:
         raise LookupError("no such response")
     if item.kind not in EVIDENCE_KINDS:
-        raise ValueError("evidence belongs to a disputed or resolved response")
+        raise ValueError(_("evidence belongs to a disputed or resolved response"))
     if item.decision != "pending":
-        raise ResponseConflict("this response was decided; evidence can no longer be added")
+        raise ResponseConflict(_("this response was decided; evidence can no longer be added"))
     if not data:
-        raise ValueError("the file is empty")
+        raise ValueError(_("the file is empty"))
     if len(data) > EVIDENCE_MAX_BYTES:
-        raise ValueError(f"the file is larger than {EVIDENCE_MAX_BYTES // (1024 * 1024)} MB")
+        raise ValueError(
+            _("the file is larger than %(n)s MB", n=EVIDENCE_MAX_BYTES // (1024 * 1024))
+        )
     name = _safe_name(filename)
     result = _read_evidence(name, data)
     frame = result.frame
@@ -78,8 +83,15 @@ def add_evidence(
     frame = frame[~foreign.to_numpy()]
     rejected = len(result.rejected) + int(foreign.sum())
     if frame.empty:
-        why = f" (first problem: {result.rejected[0]})" if result.rejected else ""
-        raise ValueError(f"{name}: no reading of {item.operator} could be kept{why}")
+        why = _(" (first problem: %(p)s)", p=result.rejected[0]) if result.rejected else ""
+        raise ValueError(
+            _(
+                "%(name)s: no reading of %(operator)s could be kept%(why)s",
+                name=name,
+                operator=item.operator,
+                why=why,
+            )
+        )
     regions = current_regions()
     lons, lats = frame["lon"].tolist(), frame["lat"].tolist()
     codes: list[str | None] = regions.locate(lons, lats) if regions else [None] * len(frame)

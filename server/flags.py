@@ -8,21 +8,57 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from analysis.schema import METRIC_FIELDS, NUMERIC_RANGES
 
-__all__ = ["FLAGS", "CampaignArea", "Fix", "FlagRules", "PreviousFix", "compute_flags", "fix_key"]
+__all__ = [
+    "FLAGS",
+    "FLAG_NAMES",
+    "CampaignArea",
+    "Fix",
+    "FlagRules",
+    "PreviousFix",
+    "compute_flags",
+    "fix_key",
+    "flag_help",
+    "flag_name",
+]
 
+# what each flag means, in the page's language (lazy: evaluated when a page shows it)
 FLAGS = {
-    "poor_accuracy": "GPS accuracy worse than the threshold",
-    "mock_location": "the phone reported a mock (fake) location",
-    "impossible_jump": "the position jumped faster than possible since the previous reading",
-    "duplicate_fix": "same device, network, time and place as another reading",
-    "outside_region": "outside the configured region",
-    "outside_campaign": "outside the officer's campaign areas or dates",
-    "clock_ahead": "observed after the server received it (phone clock ahead)",
-    "stale": "observed long before the upload",
-    "edge_value": "a value at the edge of its 3GPP reporting range",
+    "poor_accuracy": _l("GPS accuracy worse than the threshold"),
+    "mock_location": _l("the phone reported a mock (fake) location"),
+    "impossible_jump": _l("the position jumped faster than possible since the previous reading"),
+    "duplicate_fix": _l("same device, network, time and place as another reading"),
+    "outside_region": _l("outside the configured region"),
+    "outside_campaign": _l("outside the officer's campaign areas or dates"),
+    "clock_ahead": _l("observed after the server received it (phone clock ahead)"),
+    "stale": _l("observed long before the upload"),
+    "edge_value": _l("a value at the edge of its 3GPP reporting range"),
 }
+# a flag's short name, shown where the code was
+FLAG_NAMES = {
+    "poor_accuracy": _l("poor GPS accuracy"),
+    "mock_location": _l("fake location"),
+    "impossible_jump": _l("impossible jump"),
+    "duplicate_fix": _l("duplicate reading"),
+    "outside_region": _l("outside the region"),
+    "outside_campaign": _l("outside the campaign"),
+    "clock_ahead": _l("phone clock ahead"),
+    "stale": _l("old reading"),
+    "edge_value": _l("value at the edge of its range"),
+}
+
+
+def flag_name(code: str) -> str:
+    """A flag's short name in the page's language; an unknown code as it is."""
+    return str(FLAG_NAMES.get(code, code))
+
+
+def flag_help(code: str) -> str:
+    """What a flag means, in the page's language; empty for an unknown code."""
+    return str(FLAGS.get(code, ""))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,10 @@ were (``inputs``: counts, the uploads and a digest of the reading ids). A worker
 oldest queued job with a conditional update (safe with several workers), keeps a heartbeat
 while it runs and writes the products into ``JOBS_DIR/<job id>/<MCC-MNC>-<tech>/``. A job
 whose heartbeat stops (the server was stopped or crashed) is queued again, and marked failed
-with the reason once it has been interrupted ``JOB_MAX_ATTEMPTS`` times.
+with the reason once it has been interrupted ``JOB_MAX_ATTEMPTS`` times. An admin may cancel a
+queued or running job: it ends ``cancelled`` (its own state, never ``failed``).
+
+Messages are stored in English from :mod:`server.job_messages` and translated where shown.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sqlalchemy.orm import Session
 from analysis.methods import METHODS
 from server.audit import record
 from server.db import session_scope
+from server.job_messages import compose
 from server.mailer import deliver_due
 from server.models import Campaign, Job, User, utcnow
 from server.notify import notify
@@ -32,6 +36,7 @@ from server.regions import current_regions
 from server.review import approved_frame, approved_uploads
 
 __all__ = [
+    "ENDED",
     "JobCancelled",
     "JobWorker",
     "cancel_job",
@@ -45,6 +50,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 TECHS = ("LTE", "NR", "WCDMA", "GSM")
+ENDED = ("done", "failed", "cancelled")  # a job in these states never changes again
 
 
 def _tell_creator(session: Session, job: Job, state: str) -> None:
@@ -96,7 +102,13 @@ def create_job(
         "spacing": float(spacing),
     }
     with session_scope() as session:
-        job = Job(created_by=user_id, params=params, operators=params["operators"])
+        creator = session.get(User, user_id)
+        job = Job(
+            created_by=user_id,
+            params=params,
+            operators=params["operators"],
+            office_id=creator.office_id if creator else None,
+        )
         session.add(job)
         session.flush()
         record(session, actor, "job.create", f"job:{job.id}", None, params)
@@ -139,14 +151,11 @@ def recover_stale_jobs() -> list[int]:
             before = {"state": job.state, "attempts": job.attempts}
             if job.attempts >= int(config["JOB_MAX_ATTEMPTS"]):
                 job.state, job.finished_at = "failed", utcnow()
-                job.message = (
-                    f"interrupted {job.attempts} times (the server stopped while it ran); "
-                    "start it again, or with fewer operators"
-                )
+                job.message = compose("interrupted", times=job.attempts)
                 _tell_creator(session, job, "failed")
             else:
                 job.state = "queued"
-                job.message = "the server stopped while this job ran; it starts again"
+                job.message = compose("requeued")
             record(session, "system", "job.recover", f"job:{job.id}", before, {"state": job.state})
             touched.append(job.id)
     return touched
@@ -193,9 +202,9 @@ def cancel_job(job_id: int, actor: str) -> bool:
         if job.state not in ("queued", "running"):
             return False
         before = {"state": job.state}
-        job.state, job.finished_at = "failed", utcnow()
-        job.message = f"cancelled by {actor}"
-        record(session, actor, "job.cancel", f"job:{job_id}", before, {"state": "failed"})
+        job.state, job.finished_at = "cancelled", utcnow()
+        job.message = compose("cancelled", actor=actor)
+        record(session, actor, "job.cancel", f"job:{job_id}", before, {"state": "cancelled"})
         creator = session.get(User, job.created_by)
         if creator is None or actor != f"{creator.role}:{creator.username}":
             _tell_creator(session, job, "cancelled")  # not when they cancelled it themselves
@@ -243,7 +252,8 @@ class _Heartbeat:
 
 
 def run_job(job_id: int) -> str:
-    """Run one claimed job to its end; its final state (``done`` or ``failed``)."""
+    """Run one claimed job to its end; its final state (``done``, ``failed`` or
+    ``cancelled``)."""
     from analysis.products import build_products
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -259,7 +269,7 @@ def run_job(job_id: int) -> str:
     with _Heartbeat(app, job_id, float(app.config["JOB_HEARTBEAT_SECONDS"])) as beat:
         try:
             codes, kabupaten, area_label = _area_filter(params["area"])
-            beat.set(0.01, "reading the approved readings")
+            beat.set(0.01, compose("reading"))
             frame = approved_frame(operators, codes, kabupaten)
             uploads = approved_uploads(operators, codes, kabupaten)
             inputs = _inputs(frame, operators, uploads, area_label)
@@ -270,7 +280,8 @@ def run_job(job_id: int) -> str:
                 product = f"{operator}-{tech}"
 
                 def step(name: str, share: float, i: int = index, op: str = operator) -> None:
-                    beat.set((i + share) / len(operators), f"{op} {tech}: {name[:-2]} done")
+                    message = compose("step", operator=op, tech=tech, step=name.removesuffix("_s"))
+                    beat.set((i + share) / len(operators), message)
 
                 try:
                     report = build_products(
@@ -288,7 +299,7 @@ def run_job(job_id: int) -> str:
                     results.append({"operator": operator, "tech": tech, "error": str(exc)})
         except JobCancelled:
             shutil.rmtree(folder, ignore_errors=True)
-            return "failed"
+            return "cancelled"
         except Exception as exc:  # the job fails with the reason; the worker keeps going
             log.exception("job %s failed", job_id)
             error = f"{type(exc).__name__}: {exc}"
@@ -297,7 +308,7 @@ def run_job(job_id: int) -> str:
     if error is not None:
         message: str | None = error
     elif state == "failed":
-        message = "no products: " + "; ".join(problems)
+        message = compose("no_products", problems="; ".join(problems))
     else:  # done, perhaps without the operators that had no readings in the area
         message = "; ".join(problems) or None
     with session_scope() as session:

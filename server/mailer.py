@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session
 
 from server.accounts import check_email
 from server.db import session_scope
+from server.job_messages import shown
 from server.models import MailOut, Notification, User, utcnow
+from server.operators import operator_label, operator_name
 from server.web.labels import ZONE_LABELS, state_label
 
 __all__ = ["deliver_due", "describe", "details", "queue_mails", "render"]
@@ -69,7 +71,7 @@ def describe(kind: str, params: dict[str, Any]) -> str:
     if kind == "response.created":
         return _(
             "Response from %(operator)s for village %(village)s: %(kind)s",
-            operator=_p(p, "operator"),
+            operator=operator_name(_p(p, "operator")),  # the code is in the details
             village=_p(p, "village"),
             kind=_word(_p(p, "kind")),
         )
@@ -104,7 +106,7 @@ def details(kind: str, params: dict[str, Any]) -> list[str]:
             _(
                 "Operator %(operator)s answered the verdict of village %(village)s. Decide the "
                 "response: accept it, or reject it with a reason.",
-                operator=_p(p, "operator"),
+                operator=operator_label(_p(p, "operator")),
                 village=_p(p, "village"),
             )
         ]
@@ -120,7 +122,8 @@ def details(kind: str, params: dict[str, Any]) -> list[str]:
             _("The phone app shows this comment too."),
         ]
     if kind == "job.finished":
-        lines = [_("Message: %(message)s", message=_p(p, "message"))] if _p(p, "message") else []
+        message = shown(_p(p, "message"))  # stored in English, told in the reader's language
+        lines = [_("Message: %(message)s", message=message)] if message else []
         if _p(p, "state") == "done":
             lines.append(_("The products of this job are drafts until an admin publishes them."))
         return lines

@@ -45,6 +45,7 @@ __all__ = [
     "Measurement",
     "Network",
     "Notification",
+    "Office",
     "OperatorResponse",
     "Release",
     "ReleaseProduct",
@@ -58,7 +59,7 @@ __all__ = [
 
 ROLES = ("admin", "officer", "provider")
 UPLOAD_STATES = ("received", "has_issues", "approved", "rejected")
-JOB_STATES = ("queued", "running", "done", "failed")
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 RELEASE_STATES = ("published", "withdrawn")
 RESPONSE_KINDS = ("acknowledged", "planned", "disputed", "resolved")
 DECISIONS = ("pending", "accepted", "rejected")
@@ -101,6 +102,19 @@ campaign_officers = Table(
 )
 
 
+class Office(Base):
+    """The provincial Diskominfotik or a kabupaten/kota Diskominfo: the region it covers is
+    its Kemendagri code ("13" the province, "13.06" Kabupaten Agam). Admins and officers
+    belong to one office; a kabupaten/kota office sees its own officers and region."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -116,6 +130,12 @@ class User(Base):
     # Bumped on password change or deactivation: every older login session stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     email: Mapped[str | None] = mapped_column(String(255), nullable=True)  # notifications
+    # admins and officers: their office; providers belong to none
+    office_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offices.id"), nullable=True, index=True
+    )
+
+    office: Mapped[Office | None] = relationship(lazy="joined")
 
 
 class WebSession(Base):
@@ -167,6 +187,9 @@ class Campaign(Base):
     # "survey", or "verification": made when an operator's dispute or resolved claim is
     # accepted, so that officers check those villages again
     purpose: Mapped[str] = mapped_column(String(16), default="survey")
+    office_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offices.id"), nullable=True, index=True
+    )
     officers: Mapped[list[User]] = relationship(secondary=campaign_officers)
 
 
@@ -309,6 +332,9 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    office_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offices.id"), nullable=True, index=True
+    )
 
     creator: Mapped[User] = relationship()
 

@@ -57,9 +57,15 @@ def notify(
     return made
 
 
-def admin_ids(session: Session) -> list[int]:
-    """Active admins."""
-    return list(session.scalars(select(User.id).where(User.role == "admin", User.active)))
+def admin_ids(session: Session, village_code: str | None = None) -> list[int]:
+    """Active admins; with ``village_code``, those of the offices whose region holds it (the
+    province's and the village's kabupaten/kota office)."""
+    query = select(User.id).where(User.role == "admin", User.active)
+    if village_code is not None:
+        from server.offices import offices_covering
+
+        query = query.where(User.office_id.in_(offices_covering(session, village_code)))
+    return list(session.scalars(query))
 
 
 def provider_ids(session: Session, operators: Iterable[str]) -> list[int]:

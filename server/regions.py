@@ -7,10 +7,11 @@ server still works, but readings get no village and jobs cannot be limited to an
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
 
 import numpy as np
 import shapely
@@ -18,7 +19,38 @@ from flask import current_app
 
 from analysis.boundaries import Region, read_boundaries
 
-__all__ = ["RegionIndex", "current_regions", "load_regions"]
+__all__ = ["OUTLINE_ZOOMS", "Outlines", "RegionIndex", "current_regions", "load_regions"]
+
+OUTLINE_ZOOMS = (8, 10, 12, 14)  # the levels of detail of the village outlines
+DEFAULT_OUTLINE_ZOOM = 10  # ~100 m, for maps that do not say their zoom
+
+
+@dataclass(frozen=True)
+class Outlines:
+    """The village outlines of one level of detail: GeoJSON text and its ETag; ``within``
+    gives those of a box (for a zoomed-in map of a large province)."""
+
+    features: list[str]  # each feature's GeoJSON text
+    bounds: np.ndarray  # (n, 4): west, south, east, north of each feature
+    etag: str
+    zoom: int
+
+    @cached_property
+    def text(self) -> str:
+        return _collection(self.features)
+
+    def within(self, box: tuple[float, float, float, float]) -> tuple[str, str]:
+        """GeoJSON text of the villages touching ``box`` (west, south, east, north), ETag."""
+        west, south, east, north = box
+        b = self.bounds
+        hits = (b[:, 0] <= east) & (b[:, 2] >= west) & (b[:, 1] <= north) & (b[:, 3] >= south)
+        chosen = np.flatnonzero(hits).tolist()
+        key = hashlib.blake2b(str(chosen).encode(), digest_size=6).hexdigest()
+        return _collection([self.features[i] for i in chosen]), f"{self.etag}-{key}"
+
+
+def _collection(features: list[str]) -> str:
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
 
 
 @dataclass
@@ -60,19 +92,46 @@ class RegionIndex:
     @cached_property
     def outline_geojson(self) -> str:
         """Every village, simplified to ~100 m, as GeoJSON text (for overview maps)."""
-        features: list[dict[str, Any]] = []
-        for region in self._with_shape:
-            simple = shapely.simplify(region.geometry, 0.001, preserve_topology=True)
-            geometry = shapely.set_precision(simple, 1e-5)  # ~1 m: 5 decimals, not 15
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": json.loads(shapely.to_geojson(geometry, indent=None)),
-                    "properties": {"code": region.code, "name": region.name},
-                }
-            )
-        collection = {"type": "FeatureCollection", "features": features}
-        return json.dumps(collection, separators=(",", ":"))
+        return self.outlines(DEFAULT_OUTLINE_ZOOM).text
+
+    def outlines(self, zoom: float | None = None) -> Outlines:
+        """Every village simplified for a map at ``zoom`` (snapped up to a level of
+        ``OUTLINE_ZOOMS``), as GeoJSON text with its ETag; built once per level."""
+        level = outline_level(zoom)
+        cache: dict[int, Outlines] = self.__dict__.setdefault("_outlines", {})
+        if level not in cache:
+            cache[level] = _outlines(self._with_shape, level)
+        return cache[level]
+
+
+def outline_level(zoom: float | None) -> int:
+    """The level of ``OUTLINE_ZOOMS`` at least as fine as ``zoom`` (the default for None)."""
+    if zoom is None:
+        return DEFAULT_OUTLINE_ZOOM
+    return next((z for z in OUTLINE_ZOOMS if z >= zoom), OUTLINE_ZOOMS[-1])
+
+
+def _outlines(regions: list[Region], level: int) -> Outlines:
+    """Simplified to under a pixel at ``level``, coordinates rounded to a tenth of it."""
+    pixel = 360 / (256 * 2**level)  # degrees per pixel in web mercator near the equator
+    grid = 10 ** math.floor(math.log10(pixel / 4))
+    features: list[str] = []
+    shapes = []
+    for region in regions:
+        simple = shapely.simplify(region.geometry, pixel * 0.75, preserve_topology=True)
+        geometry = shapely.set_precision(simple, grid)
+        if geometry.is_empty:  # a village smaller than the grid keeps its finer shape
+            geometry = shapely.set_precision(simple, 1e-5)
+        shapes.append(geometry)
+        feature = {
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(geometry, indent=None)),
+            "properties": {"code": region.code, "name": region.name},
+        }
+        features.append(json.dumps(feature, separators=(",", ":")))
+    bounds = shapely.bounds(np.asarray(shapes, dtype=object)).reshape(-1, 4)
+    digest = hashlib.blake2b("\n".join(features).encode(), digest_size=12).hexdigest()
+    return Outlines(features, bounds, f"z{level}-{digest}", level)
 
 
 @lru_cache(maxsize=4)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, distinct, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -352,14 +353,21 @@ def _verdict_rows(
 
 
 def _check_text(label: str, text: str | None, limit: int, required: bool = False) -> str | None:
+    """``label`` is the field's name, already in the page's language."""
     text = (text or "").strip()
     if required and not text:
-        raise ValueError(f"{label} is required")
+        raise ValueError(_("%(field)s is required", field=label))
     if len(text) > limit:
-        raise ValueError(f"{label} is longer than {limit} characters")
+        raise ValueError(_("%(field)s is longer than %(n)s characters", field=label, n=limit))
     if text and text_problem(text):
         raise ValueError(f"{label}: {text_problem(text)}")
     return text or None
+
+
+def _job_state(state: str) -> str:
+    from server.web.labels import job_state
+
+    return job_state(state)
 
 
 def publish(
@@ -382,14 +390,14 @@ def publish(
     bad fields, or too little evidence without ``override_reason``. ``LookupError`` for an
     unknown job.
     """
-    title_text = _check_text("the title", title, 200, required=True)
-    note_text = _check_text("the note", note, 5000)
-    override = _check_text("the override reason", override_reason, 2000)
+    title_text = _check_text(_("the title"), title, 200, required=True)
+    note_text = _check_text(_("the note"), note, 5000)
+    override = _check_text(_("the override reason"), override_reason, 2000)
     if period_from > period_to:
-        raise ValueError("the period ends before it starts")
+        raise ValueError(_("the period ends before it starts"))
     days = int(current_app.config["RESPONSE_DAYS"] if respond_days is None else respond_days)
     if not 1 <= days <= 3650:
-        raise ValueError("the response deadline must be 1 to 3650 days")
+        raise ValueError(_("the response deadline must be 1 to 3650 days"))
     if not 0 < job_id <= MAX_ID:
         raise LookupError(f"no job {job_id}")
     with session_scope() as session:
@@ -397,13 +405,25 @@ def publish(
         if job is None:
             raise LookupError(f"no job {job_id}")
         if job.state != "done":
-            raise ValueError(f"job {job_id} is {job.state}; only a finished job can be published")
+            raise ValueError(
+                _(
+                    "job %(id)s is %(state)s; only a finished job can be published",
+                    id=job_id,
+                    state=_job_state(job.state),
+                )
+            )
         existing = session.scalar(select(Release.id).where(Release.job_id == job_id))
         if existing is not None:
-            raise ValueError(f"job {job_id} is already published as release {existing}")
+            raise ValueError(
+                _(
+                    "job %(id)s is already published as release %(release)s",
+                    id=job_id,
+                    release=existing,
+                )
+            )
         results = _products(job)
         if not results:
-            raise ValueError(f"job {job_id} has no products")
+            raise ValueError(_("job %(id)s has no products", id=job_id))
         evidence = _evidence(job)
         gaps = _shortfalls_of(evidence)
         if gaps and not override:
@@ -516,7 +536,7 @@ def _close_verifications(
 def withdraw(release_id: int, actor: str, user_id: int, reason: str) -> None:
     """Withdraw a published release with a reason (once); ``LookupError`` for an unknown
     release, ``ValueError`` without a reason or when it is already withdrawn."""
-    text = _check_text("the reason", reason, 2000, required=True)
+    text = _check_text(_("the reason"), reason, 2000, required=True)
     if not 0 < release_id <= MAX_ID:
         raise LookupError(f"no release {release_id}")
     with session_scope() as session:
@@ -524,7 +544,7 @@ def withdraw(release_id: int, actor: str, user_id: int, reason: str) -> None:
         if release is None:
             raise LookupError(f"no release {release_id}")
         if release.state == "withdrawn":
-            raise ValueError(f"release {release_id} is already withdrawn")
+            raise ValueError(_("release %(id)s is already withdrawn", id=release_id))
         release.state = "withdrawn"
         release.withdrawn_by, release.withdrawn_at, release.withdraw_reason = (
             user_id,

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import Session
 
@@ -73,8 +74,21 @@ def split_product(product: str) -> tuple[str, str]:
     """``("510-10", "LTE")`` from ``"510-10-LTE"``; ``ValueError`` otherwise."""
     parts = str(product).strip().split("-")
     if len(parts) != 3 or not all(parts):
-        raise ValueError(f"product must be MCC-MNC-TECH, e.g. 510-10-LTE, not {product!r}")
+        raise ValueError(
+            _("product must be MCC-MNC-TECH, e.g. 510-10-LTE, not %(product)r", product=product)
+        )
     return f"{parts[0]}-{parts[1]}", parts[2]
+
+
+def _name(field: str) -> str:
+    """A field's name in the page's language (English on the command line and the API)."""
+    return {
+        "message": _("message"),
+        "reason": _("reason"),
+        "site name": _("site name"),
+        "expected date": _("expected date"),
+        "on-air date": _("on-air date"),
+    }.get(field, field)
 
 
 def _text(value: str | None, name: str, limit: int, required: bool = False) -> str | None:
@@ -82,22 +96,29 @@ def _text(value: str | None, name: str, limit: int, required: bool = False) -> s
     text = (value or "").strip()
     if not text:
         if required:
-            raise ValueError(f"{name} is required")
+            raise ValueError(_("%(field)s is required", field=_name(name)))
         return None
     if len(text) > limit:
-        raise ValueError(f"{name} is longer than {limit} characters")
+        raise ValueError(_("%(field)s is longer than %(n)s characters", field=_name(name), n=limit))
     if problem := text_problem(text.replace("\n", " ").replace("\r", " ")):
-        raise ValueError(f"{name} {problem}")
+        raise ValueError(f"{_name(name)} {problem}")
     return text
 
 
 def _day(value: date | None, name: str, required: bool) -> date | None:
     if value is None:
         if required:
-            raise ValueError(f"{name} is required")
+            raise ValueError(_("%(field)s is required", field=_name(name)))
         return None
     if not _FIRST_DAY <= value <= _LAST_DAY:
-        raise ValueError(f"{name} must be between {_FIRST_DAY} and {_LAST_DAY}")
+        raise ValueError(
+            _(
+                "%(field)s must be between %(first)s and %(last)s",
+                field=_name(name),
+                first=_FIRST_DAY,
+                last=_LAST_DAY,
+            )
+        )
     return value
 
 
@@ -110,7 +131,7 @@ def _fields(
 ) -> dict[str, Any]:
     """The fields a response of ``kind`` keeps, checked; the others are dropped."""
     if kind not in RESPONSE_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(RESPONSE_KINDS)}")
+        raise ValueError(_("kind must be one of %(kinds)s", kinds=", ".join(RESPONSE_KINDS)))
     fields: dict[str, Any] = {
         "message": _text(message, "message", MESSAGE_MAX, required=kind == "disputed"),
         "site_name": None,
@@ -123,7 +144,7 @@ def _fields(
     elif kind == "resolved":
         fields["on_air_since"] = _day(on_air_since, "on-air date", required=True)
         if fields["on_air_since"] > _latest_today():
-            raise ValueError("the on-air date is in the future")
+            raise ValueError(_("the on-air date is in the future"))
     return fields
 
 
@@ -159,7 +180,7 @@ def create_response(
     ):
         raise LookupError("no such release or product")
     if release.state != "published":
-        raise ResponseConflict("this release was withdrawn; answer its successor")
+        raise ResponseConflict(_("this release was withdrawn; answer its successor"))
     code = str(village_code).strip()
     with session_scope() as session:
         verdict = session.scalar(
@@ -171,7 +192,13 @@ def create_response(
             )
         )
         if verdict is None:
-            raise ValueError(f"village {code[:40]!r} has no verdict for {product} in this release")
+            raise ValueError(
+                _(
+                    "village %(code)r has no verdict for %(product)s in this release",
+                    code=code[:40],
+                    product=product,
+                )
+            )
         pending = session.scalar(
             select(OperatorResponse.id).where(
                 OperatorResponse.release_id == release_id,
@@ -184,7 +211,7 @@ def create_response(
         )
         if pending is not None:
             raise ResponseConflict(
-                f"response {pending} of this kind is still waiting for a decision"
+                _("response %(id)s of this kind is still waiting for a decision", id=pending)
             )
         item = OperatorResponse(
             release_id=release_id,
@@ -213,7 +240,13 @@ def create_response(
             "tech": tech,
             "kind": kind,
         }
-        notify(session, admin_ids(session), "response.created", params, f"/responses/{item.id}")
+        notify(
+            session,
+            admin_ids(session, item.village_code),
+            "response.created",
+            params,
+            f"/responses/{item.id}",
+        )
         return item.id
 
 
@@ -240,7 +273,7 @@ def decide(
     from server.verification import open_verification
 
     if decision not in ("accepted", "rejected"):
-        raise ValueError("decision must be accepted or rejected")
+        raise ValueError(_("decision must be accepted or rejected"))
     why = _text(reason, "reason", REASON_MAX, required=decision == "rejected")
     if not 0 < response_id <= MAX_ID:
         raise LookupError("no such response")
@@ -249,7 +282,9 @@ def decide(
         if item is None:
             raise LookupError("no such response")
         if item.decision != "pending":
-            raise ResponseConflict(f"this response was already {item.decision}")
+            raise ResponseConflict(
+                _("this response was already %(decision)s", decision=_decision(item.decision))
+            )
         item.decision, item.decision_reason = decision, why
         item.decided_by, item.decided_at = user_id, utcnow()
         campaign_id = None
@@ -279,6 +314,10 @@ def decide(
             f"/responses/{item.id}",
         )
         return campaign_id
+
+
+def _decision(decision: str) -> str:
+    return {"accepted": _("accepted"), "rejected": _("rejected")}.get(decision, decision)
 
 
 def _village_name(session: Session, item: OperatorResponse) -> str:

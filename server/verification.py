@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from server.audit import record
 from server.models import Campaign, Device, OperatorResponse, Upload, UploadVillage, User
+from server.offices import offices_covering
 from server.regions import current_regions
 
 __all__ = ["VERIFICATION_DAYS", "open_verification", "village_officers"]
@@ -68,6 +69,7 @@ def open_verification(session: Session, response: OperatorResponse, actor: str) 
         ends_on=start + timedelta(days=VERIFICATION_DAYS),
         purpose="verification",
         officers=officers,
+        office_id=offices_covering(session, response.village_code)[0],
     )
     session.add(campaign)
     session.flush()

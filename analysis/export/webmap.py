@@ -2,13 +2,16 @@
 
 Leaflet is vendored in ``static/vendor`` (from the npm registry, with its licence) and written
 into the page itself, its images as data URIs: ``map.html`` is one file that works offline
-wherever it is saved or mailed. Base tiles are optional: the map is usable without them (the
-overlay, polygons, hexagons and villages are all in the page).
+wherever it is saved or mailed. Its background is the offline basemap of boundaries with
+names (``static/basemap.js``, the same layer the server's pages use); base tiles are optional.
+A title box says operator, technology, area and period; the scale is metric only.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +19,15 @@ import branca
 import folium
 import pandas as pd
 
+from analysis.basemap import Basemap
 from analysis.classmap import CLASS_COLOURS
+from analysis.export.mapdraw import MapInfo, day_text
 from analysis.export.preview import LABELS
 
 __all__ = ["VENDOR", "write_webmap"]
 
 VENDOR = Path(__file__).parent / "static" / "vendor"
+BASEMAP_JS = Path(__file__).parent / "static" / "basemap.js"
 
 _VERDICT_COLOURS = {
     "strong": "#1a9641",
@@ -101,9 +107,10 @@ def write_webmap(
     hexagons: dict[str, Any],
     villages: dict[str, Any] | None,
     readings: pd.DataFrame,
-    title: str,
+    info: MapInfo,
     language: str = "id",
     tiles: str | None = None,
+    basemap: Basemap | None = None,
 ) -> Path:
     """Write a self-contained HTML map; ``bounds`` = (west, south, east, north).
 
@@ -116,12 +123,14 @@ def write_webmap(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=11,
         tiles=tiles,
-        control_scale=True,
+        control_scale=False,
         prefer_canvas=True,
     )
+    title = info.title(language)
     fmap.get_root().header.add_child(  # type: ignore[attr-defined]
         branca.element.Element(
-            f"<title>{title}</title><meta name='viewport' content='width=device-width'>"
+            f"<title>{escape(title)} · {escape(info.period(language))}</title>"
+            "<meta name='viewport' content='width=device-width'>"
         )
     )
     image = base64.b64encode(overlay_png.read_bytes()).decode()
@@ -132,37 +141,198 @@ def write_webmap(
         opacity=0.75,
         name=words["title"],
     ).add_to(fmap)
-    _layer(
-        fmap,
-        villages,
-        "Desa / nagari",
-        _village_style,
-        ["kode", "nama", "verdict", "samples", "reason"],
-        show=False,
-    )
-    _layer(fmap, hexagons, "H3", _hexagon_style, ["samples", "median_dbm", "class"], show=False)
-    _layer(
-        fmap, doubtful, words["doubtful_blankspot"], lambda f: _DOUBTFUL_STYLE, _SPOT_FIELDS, True
-    )
-    _layer(fmap, blankspots, words["blankspot"], lambda f: _BLANKSPOT_STYLE, _SPOT_FIELDS, True)
-    _layer(
-        fmap,
-        _points(readings),
-        "Titik ukur" if language == "id" else "Readings",
-        _point_style,
-        ["dbm", "no_service"],
-        show=False,
-        marker=folium.CircleMarker(radius=3, weight=0, fill=True, fill_opacity=0.8),
-    )
+    _add_layers(fmap, villages, hexagons, doubtful, blankspots, readings, language)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().add_child(_legend(language))
+    fmap.get_root().add_child(_title_box(info, language))
+    fmap.get_root().add_child(_basemap_script(fmap, basemap))
     fmap.fit_bounds([[south, west], [north, east]])
     path.write_text(_inline(fmap.get_root().render()), encoding="utf-8")
     return path
 
 
+_WORDS = {
+    "id": {
+        "villages": "Desa/nagari (penilaian)",
+        "hexagons": "Heksagon H3 (±0,7 km²): median sinyal",
+        "readings": "Titik ukur",
+        "code": "Kode",
+        "name": "Nama",
+        "verdict": "Penilaian",
+        "samples": "Titik ukur",
+        "median": "Median (dBm)",
+        "class": "Kelas",
+        "dbm": "Sinyal (dBm)",
+        "no_service": "Tanpa layanan",
+        "id": "No.",
+        "status": "Status",
+        "area_km2": "Luas (km²)",
+        "no_signal_samples": "Titik tanpa sinyal",
+        "fixes": "Lokasi terpisah",
+        "days": "Hari",
+        "made": "dibuat",
+    },
+    "en": {
+        "villages": "Villages (verdict)",
+        "hexagons": "H3 hexagons (±0.7 km²): median signal",
+        "readings": "Readings",
+        "code": "Code",
+        "name": "Name",
+        "verdict": "Verdict",
+        "samples": "Readings",
+        "median": "Median (dBm)",
+        "class": "Class",
+        "dbm": "Signal (dBm)",
+        "no_service": "No service",
+        "id": "No.",
+        "status": "Status",
+        "area_km2": "Area (km²)",
+        "no_signal_samples": "No-signal readings",
+        "fixes": "Separate fixes",
+        "days": "Days",
+        "made": "made",
+    },
+}
+_VALUE_WORDS: dict[str, dict[Any, str]] = {
+    "id": {
+        "strong": "kuat",
+        "weak": "lemah",
+        "none": "tidak ada sinyal",
+        "insufficient data": "data belum cukup",
+        "unsurveyed": "belum disurvei",
+        "blankspot": "blankspot",
+        "doubtful": "belum pasti",
+        True: "ya",
+        False: "tidak",
+    },
+    "en": {True: "yes", False: "no"},
+}
+
+
+def _shown(data: dict[str, Any] | None, fields: list[str], language: str) -> dict[str, Any] | None:
+    """``data`` with only ``fields`` as properties, values in words (tooltips show them);
+    a field ``_name`` keeps the raw value of ``name`` for the layer's style."""
+    if not data:
+        return data
+    words = _VALUE_WORDS.get(language, {})
+    features = []
+    for feature in data["features"]:
+        props = feature["properties"]
+        shown = {}
+        for name in fields:
+            if name.startswith("_"):  # raw value for the style: "_verdict" is "verdict"
+                shown[name] = props.get(name, props.get(name[1:]))
+                continue
+            value = props.get(name)
+            shown[name] = words.get(value, value) if isinstance(value, (str, bool)) else value
+        features.append({**feature, "properties": shown})
+    return {**data, "features": features}
+
+
+def _add_layers(
+    fmap: folium.Map,
+    villages: dict[str, Any] | None,
+    hexagons: dict[str, Any],
+    doubtful: dict[str, Any],
+    blankspots: dict[str, Any],
+    readings: pd.DataFrame,
+    language: str,
+) -> None:
+    w, words = _WORDS[language], LABELS[language]
+    village_fields = ["kode", "nama", "verdict", "samples"]
+    _layer(
+        fmap,
+        _shown(villages, [*village_fields, "_verdict"], language),
+        w["villages"],
+        _village_style,
+        village_fields,
+        [w[k] for k in ("code", "name", "verdict", "samples")],
+        show=False,
+    )
+    hex_fields = ["samples", "median_dbm", "class"]
+    _layer(
+        fmap,
+        _shown(hexagons, [*hex_fields, "_class"], language),
+        w["hexagons"],
+        _hexagon_style,
+        hex_fields,
+        [w["samples"], w["median"], w["class"]],
+        show=False,
+    )
+    spot_fields = ["id", "area_km2", "no_signal_samples", "fixes", "days"]
+    spot_aliases = [w[k] for k in spot_fields]
+    _layer(
+        fmap,
+        _shown(doubtful, spot_fields, language),
+        words["doubtful_blankspot"],
+        lambda f: _DOUBTFUL_STYLE,
+        spot_fields,
+        spot_aliases,
+        True,
+    )
+    _layer(
+        fmap,
+        _shown(blankspots, spot_fields, language),
+        words["blankspot"],
+        lambda f: _BLANKSPOT_STYLE,
+        spot_fields,
+        spot_aliases,
+        True,
+    )
+    _layer(
+        fmap,
+        _shown(_points(readings), ["dbm", "no_service", "_gone"], language),
+        w["readings"],
+        _point_style,
+        ["dbm", "no_service"],
+        [w["dbm"], w["no_service"]],
+        show=False,
+        marker=folium.CircleMarker(radius=3, weight=0, fill=True, fill_opacity=0.8),
+    )
+
+
+def _title_box(info: MapInfo, language: str) -> branca.element.MacroElement:
+    made = _WORDS[language]["made"]
+    html = f"""
+    {{% macro html(this, kwargs) %}}
+    <div id="petasinyal-title" class="petasinyal-title">
+      <b>{escape(info.title(language))}</b><br>
+      {escape(info.period(language))} · {made} {escape(day_text(info.made, language))}
+    </div>
+    <style>
+      .petasinyal-title {{ position: absolute; top: 10px; left: 54px; z-index: 9999;
+        max-width: calc(100% - 300px); background: rgba(255,255,255,.92); padding: 6px 10px;
+        border-radius: 6px; font: 13px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }}
+      @media (max-width: 600px) {{ .petasinyal-title {{ top: auto; bottom: 30px; left: 8px;
+        max-width: calc(100% - 190px); font-size: 11px; padding: 4px 6px; }} }}
+    </style>
+    {{% endmacro %}}"""
+    box = branca.element.MacroElement()
+    box._template = branca.element.Template(html)
+    return box
+
+
+def _basemap_script(fmap: folium.Map, basemap: Basemap | None) -> branca.element.MacroElement:
+    """The shared basemap layer (boundaries with names, inlined) and a metric scale bar."""
+    data = json.dumps(basemap.geojson() if basemap else None, separators=(",", ":"))
+    script = BASEMAP_JS.read_text(encoding="utf-8")
+    name = fmap.get_name()
+    html = f"""
+    {{% macro script(this, kwargs) %}}
+    {script}
+    (function () {{
+      const data = {data};
+      L.control.scale({{ imperial: false, metric: true }}).addTo({name});
+      if (data) PetaBasemap.attach({name}, {{ data: data, control: false }});
+    }})();
+    {{% endmacro %}}"""
+    element = branca.element.MacroElement()
+    element._template = branca.element.Template(html)
+    return element
+
+
 def _hexagon_style(feature: dict[str, Any]) -> dict[str, Any]:
-    cls = feature["properties"].get("class")
+    cls = feature["properties"].get("_class")
     if cls not in ("strong", "weak", "none"):
         return {"color": "#777777", "weight": 0.5, "fillOpacity": 0.0}
     return {
@@ -189,10 +359,11 @@ def _layer(
     name: str,
     style: Any,
     fields: list[str],
+    aliases: list[str],
     show: bool,
     marker: Any = None,
 ) -> None:
-    """Add a GeoJSON layer with a tooltip, when it has features."""
+    """Add a GeoJSON layer with a tooltip (``aliases`` name the fields), when it has features."""
     if not data or not data["features"]:
         return
     folium.GeoJson(
@@ -201,12 +372,12 @@ def _layer(
         style_function=style,
         marker=marker,
         show=show,
-        tooltip=folium.GeoJsonTooltip(fields),
+        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
     ).add_to(fmap)
 
 
 def _village_style(feature: dict[str, Any]) -> dict[str, Any]:
-    verdict = feature["properties"].get("verdict")
+    verdict = feature["properties"].get("_verdict")
     return {
         "fillColor": _VERDICT_COLOURS.get(verdict, "#bdbdbd"),
         "color": "#555555",
@@ -216,7 +387,7 @@ def _village_style(feature: dict[str, Any]) -> dict[str, Any]:
 
 
 def _point_style(feature: dict[str, Any]) -> dict[str, Any]:
-    return {"fillColor": "#d7191c" if feature["properties"]["no_service"] else "#3182bd"}
+    return {"fillColor": "#d7191c" if feature["properties"]["_gone"] else "#3182bd"}
 
 
 def _points(readings: pd.DataFrame) -> dict[str, Any]:
@@ -225,7 +396,11 @@ def _points(readings: pd.DataFrame) -> dict[str, Any]:
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-            "properties": {"dbm": None if gone else round(float(value), 1), "no_service": gone},
+            "properties": {
+                "dbm": None if gone else round(float(value), 1),
+                "no_service": gone,
+                "_gone": gone,
+            },
         }
         for lon, lat, value, gone in zip(
             readings["lon"],

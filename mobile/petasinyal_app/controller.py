@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from analysis.classes import classify
+from mobile.petasinyal_app.enrol_link import EnrolLinkError, parse_enrolment
 from mobile.petasinyal_app.i18n import say
 from mobile.petasinyal_app.outbox import Outbox
 from mobile.petasinyal_app.screens.points_list import (
@@ -394,7 +395,7 @@ class SurveyController:
             },
             "labels": {
                 "server_url": self.tr("Alamat server"),
-                "code": self.tr("Kode pendaftaran dari admin"),
+                "code": self.tr("Kode pendaftaran atau tautan QR dari admin"),
                 "device_label": self.tr("Nama petugas (untuk nama ponsel)"),
                 "interval_s": self.tr("Interval otomatis (detik)"),
                 "distance_m": self.tr("Jarak otomatis (meter)"),
@@ -510,14 +511,27 @@ class SurveyController:
         self.link.command("sync")
 
     def enroll(self, code: str, label: str) -> bool:
-        """Enrol with the admin's code; the device name is the phone model + ``label``."""
-        code, label = code.strip(), " ".join(label.split())
+        """Enrol with the admin's code, typed or as the link of the admin's QR code (which
+        sets the server address too); the device name is the phone model + ``label``."""
+        label = " ".join(label.split())
+        try:
+            server, code = parse_enrolment(code)
+        except EnrolLinkError as exc:
+            self._say(exc.args[0], kind="error")
+            return False
         if not code:
             self._say("Masukkan kode pendaftaran dari admin", kind="error")
             return False
         if not label:
             self._say("Isi nama petugas dulu", kind="error")
             return False
+        if server is not None and server != self.settings.server_url:
+            try:
+                self.settings = self.settings.changed(server_url=server)
+            except SettingsError as exc:
+                self._say(exc.args[0], kind="error")
+                return False
+            self.link.command("settings", server_url=self.settings.server_url)
         if label != self.settings.device_label:
             self.settings = self.settings.changed(device_label=label)
             self.link.command("settings", device_label=label)

@@ -19,6 +19,7 @@ from server.db import session_scope
 from server.errors import ApiError
 from server.evidence import add_evidence, evidence_files, evidence_frame
 from server.models import MAX_ID, OperatorResponse, VillageVerdict
+from server.offices import code_in_region, current_scope, in_region
 from server.responses import (
     EVIDENCE_MAX_BYTES,
     STATES,
@@ -85,6 +86,7 @@ def list_responses() -> dict[str, Any]:
         raise ApiError(400, f"state must be one of {', '.join(STATES)}")
     operator = request.args.get("operator") or None
     query = response_query(_scope(), state, operator, _int_arg("release_id"))
+    query = query.where(in_region(OperatorResponse.village_code, current_scope()))
     with session_scope() as session:
         rows = session.execute(query.limit(LIST_LIMIT)).all()
         return {"responses": [response_item(item, village) for item, village in rows]}
@@ -92,7 +94,7 @@ def list_responses() -> dict[str, Any]:
 
 def _found(response_id: int) -> OperatorResponse:
     item = visible_response(response_id, _scope())
-    if item is None:
+    if item is None or not code_in_region(item.village_code, current_scope()):
         raise ApiError(404, "no such response")
     return item
 

@@ -49,17 +49,71 @@ async function readingsMap(element) {
   element.dataset.ready = data.features.length;
 }
 
+const OUTLINE_LEVELS = [8, 10, 12, 14]; /* the zooms the server simplifies outlines for */
+
+function outlineUrl(url, zoom) {
+  /* The village outlines simplified for ``zoom`` (cached by the browser, ETag). */
+  const level = OUTLINE_LEVELS.find((z) => z >= zoom) || OUTLINE_LEVELS[OUTLINE_LEVELS.length - 1];
+  const address = new URL(url, window.location.href);
+  address.searchParams.set("z", String(level));
+  return { level, url: address.pathname + address.search };
+}
+
 async function surveyMap(element) {
+  /* Coarse outlines first (a province fits at zoom 7-8), finer ones when zoomed in. */
   const map = baseMap(element);
-  const [data, counts] = await Promise.all([getJSON(element.dataset.villages), getJSON(element.dataset.counts)]);
-  data.features.forEach((f) => { f.properties.readings = counts[f.properties.code] || 0; });
+  const coarse = outlineUrl(element.dataset.villages, OUTLINE_LEVELS[0]);
+  const [data, counts] = await Promise.all([getJSON(coarse.url), getJSON(element.dataset.counts)]);
   const colour = (n) => (n >= 50 ? "#2c7fb8" : n >= 10 ? "#7fcdbb" : n > 0 ? "#c7e9b4" : "#f0f0f0");
-  const layer = L.geoJSON(data, {
+  const layer = L.geoJSON(null, {
     style: (f) => ({ color: "#666", weight: 0.4, fillColor: colour(f.properties.readings), fillOpacity: 0.8 }),
     onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${f.properties.code}): ${f.properties.readings}`),
   }).addTo(map);
-  if (data.features.length) map.fitBounds(layer.getBounds());
+  const show = (outlines) => {
+    outlines.features.forEach((f) => { f.properties.readings = counts[f.properties.code] || 0; });
+    layer.clearLayers();
+    layer.addData(outlines);
+  };
+  show(data);
+  /* an office of a kabupaten/kota sees its own region first */
+  const region = element.dataset.region;
+  const own = region ? data.features.filter((f) => f.properties.code.startsWith(`${region}.`)) : [];
+  if (own.length) map.fitBounds(L.geoJSON({ type: "FeatureCollection", features: own }).getBounds());
+  else if (data.features.length) map.fitBounds(layer.getBounds());
   else map.setView([-0.95, 100.35], 8);
+  let whole = data; /* the whole province at the finest level loaded so far (8 or 10) */
+  let level = coarse.level;
+  let near = null; /* {level, box} of the finer outlines loaded for the view */
+  let asked = 0;
+  const snap = (v, up) => (up ? Math.ceil(v * 20) : Math.floor(v * 20)) / 20; /* 0.05° */
+  const refine = async () => {
+    const wanted = outlineUrl(element.dataset.villages, map.getZoom());
+    const ticket = ++asked;
+    if (wanted.level <= OUTLINE_LEVELS[1]) {
+      if (wanted.level <= level) return;
+      const outlines = await getJSON(wanted.url);
+      if (ticket !== asked) return;
+      whole = outlines;
+      level = wanted.level;
+      show(whole);
+      near = null;
+      return;
+    }
+    /* zoomed in: finer outlines of the villages around the view only, over the others */
+    const view = map.getBounds();
+    if (near && near.level >= wanted.level && near.box.contains(view)) return;
+    const pad = view.pad(0.5);
+    const box = L.latLngBounds([snap(pad.getSouth(), false), snap(pad.getWest(), false)],
+      [snap(pad.getNorth(), true), snap(pad.getEast(), true)]);
+    const edges = [box.getWest(), box.getSouth(), box.getEast(), box.getNorth()].map((v) => v.toFixed(2));
+    const fine = await getJSON(`${wanted.url}&bbox=${edges.join(",")}`);
+    if (ticket !== asked) return;
+    const codes = new Set(fine.features.map((f) => f.properties.code));
+    show({ type: "FeatureCollection", features: [...whole.features.filter((f) => !codes.has(f.properties.code)), ...fine.features] });
+    near = { level: wanted.level, box };
+  };
+  map.on("moveend", refine);
+  await refine();
   element.dataset.ready = data.features.length;
 }
 
@@ -96,7 +150,7 @@ function followJob(element) {
     const job = await getJSON(element.dataset.jobStatus);
     bar.value = job.progress;
     text.textContent = job.message || "";
-    if (job.state === "done" || job.state === "failed") window.location.reload();
+    if (["done", "failed", "cancelled"].includes(job.state)) window.location.reload();
     else window.setTimeout(tick, 1500);
   };
   window.setTimeout(tick, 1500);

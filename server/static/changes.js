@@ -7,6 +7,12 @@ const CHANGE_STYLE = {
   lost: { color: "#006837", weight: 1.5, dashArray: "4", fillColor: "#1a9850", fillOpacity: 0.35 },
 };
 
+// the zoom buttons' titles in the page's language (data-labels, written by the page)
+function zoomWords(labels) {
+  if (labels.zoom_in) L.Control.Zoom.prototype.options.zoomInTitle = labels.zoom_in;
+  if (labels.zoom_out) L.Control.Zoom.prototype.options.zoomOutTitle = labels.zoom_out;
+}
+
 function escapeText(text) {
   const span = document.createElement("span");
   span.textContent = text == null ? "" : String(text);
@@ -17,6 +23,7 @@ async function changesMap(element) {
   const answer = await fetch(element.dataset.map, { credentials: "same-origin" });
   if (!answer.ok) throw new Error(`${element.dataset.map}: ${answer.status}`);
   const data = await answer.json();
+  zoomWords(JSON.parse(element.dataset.labels || "{}"));
   const map = L.map(element, { preferCanvas: true, zoomSnap: 0.25 });
   map.attributionControl.setPrefix("Leaflet");
   const bounds = L.latLngBounds([]);

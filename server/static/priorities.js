@@ -12,6 +12,12 @@
   };
   const RANKS_SHOWN = 50; // rank numbers written on the map
 
+  // the zoom buttons' titles in the page's language (data-labels, written by the page)
+  function zoomWords(labels) {
+    if (labels.zoom_in) L.Control.Zoom.prototype.options.zoomInTitle = labels.zoom_in;
+    if (labels.zoom_out) L.Control.Zoom.prototype.options.zoomOutTitle = labels.zoom_out;
+  }
+
   function escape(text) {
     const span = document.createElement("span");
     span.textContent = text;
@@ -19,6 +25,7 @@
   }
 
   async function priorityMap(element) {
+    zoomWords(JSON.parse(element.dataset.labels || "{}"));
     const map = L.map(element, { zoomSnap: 0.25 });
     map.attributionControl.setPrefix("Leaflet");
     const answer = await fetch(element.dataset.priorityMap, { credentials: "same-origin" });

@@ -31,7 +31,27 @@
     });
   }
 
+  // the zoom buttons' titles in the page's language (data-labels, written by the page)
+  function zoomWords(labels) {
+    if (labels.zoom_in) L.Control.Zoom.prototype.options.zoomInTitle = labels.zoom_in;
+    if (labels.zoom_out) L.Control.Zoom.prototype.options.zoomOutTitle = labels.zoom_out;
+  }
+
+  function escapeText(text) {
+    const span = document.createElement("span");
+    span.textContent = text == null ? "" : String(text);
+    return span.innerHTML;
+  }
+
+  // "survey reading · 4G (LTE) · weak signal" in the page's words (data-labels)
+  function popup(labels, source, p) {
+    const word = (table, code) => escapeText((table && table[code]) || code);
+    return `${escapeText(labels[source] || source)} · ${word(labels.tech, p.tech)} · ${word(labels.class, p.class)}`;
+  }
+
   async function responseMap(element) {
+    const labels = JSON.parse(element.dataset.labels || "{}");
+    zoomWords(labels);
     const map = L.map(element, { preferCanvas: true, zoomSnap: 0.25 });
     map.attributionControl.setPrefix("Leaflet");
     const answer = await fetch(element.dataset.responseMap, { credentials: "same-origin" });
@@ -40,17 +60,17 @@
     const bounds = L.latLngBounds([]);
     const outline = L.geoJSON(data.outline, {
       style: { color: "#3f51b5", weight: 2, fillOpacity: 0.05 },
-      onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${f.properties.code})`),
+      onEachFeature: (f, l) => l.bindTooltip(`${escapeText(f.properties.name)} (${escapeText(f.properties.code)})`),
     }).addTo(map);
     if (data.outline.features.length) bounds.extend(outline.getBounds());
     const survey = L.geoJSON(data.survey, {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, {
         radius: 4, weight: 0.5, color: "#333", fillColor: COLOURS[f.properties.class] || COLOURS.unknown, fillOpacity: 0.8,
-      }).bindPopup(`survey · ${f.properties.tech} · ${f.properties.class}`),
+      }).bindPopup(popup(labels, "survey", f.properties)),
     }).addTo(map);
     const evidence = L.geoJSON(data.evidence, {
       pointToLayer: (f, latlng) => diamond(latlng, COLOURS[f.properties.class] || COLOURS.unknown)
-        .bindPopup(`evidence · ${f.properties.tech} · ${f.properties.class}`),
+        .bindPopup(popup(labels, "evidence", f.properties)),
     }).addTo(map);
     // the village first: evidence far away (another town) must not shrink it to a dot
     if (bounds.isValid()) map.fitBounds(bounds.pad(0.2));

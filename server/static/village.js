@@ -5,7 +5,26 @@
 (function () {
   const COLOURS = { strong: "#1a9850", weak: "#fdae61", none: "#d73027", unknown: "#888888" };
 
+  // the zoom buttons' titles in the page's language (data-labels, written by the page)
+  function zoomWords(labels) {
+    if (labels.zoom_in) L.Control.Zoom.prototype.options.zoomInTitle = labels.zoom_in;
+    if (labels.zoom_out) L.Control.Zoom.prototype.options.zoomOutTitle = labels.zoom_out;
+  }
+
+  function escapeText(text) {
+    const span = document.createElement("span");
+    span.textContent = text == null ? "" : String(text);
+    return span.innerHTML;
+  }
+
+  // a code in the page's words (data-labels, written by the page); the code when it has none
+  function word(table, code) {
+    return escapeText((table && table[code]) || code);
+  }
+
   async function villageMap(element) {
+    const labels = JSON.parse(element.dataset.labels || "{}");
+    zoomWords(labels);
     const map = L.map(element, { preferCanvas: true, zoomSnap: 0.25 });
     map.attributionControl.setPrefix("Leaflet");
     const answer = await fetch(element.dataset.villageMap, { credentials: "same-origin" });
@@ -22,8 +41,9 @@
         const value = p.rsrp_dbm ?? p.rscp_dbm ?? p.rssi_dbm;
         return L.circleMarker(latlng, {
           radius: 4, weight: 0.5, color: "#333", fillColor: COLOURS[p.class] || COLOURS.unknown, fillOpacity: 0.9,
-        }).bindPopup(`${p.operator} ${p.tech} · ${p.class}${value == null ? "" : ` · ${Math.round(value)} dBm`}` +
-          `<br>#${p.response_id}`);
+        }).bindPopup(`${escapeText(p.operator_label || p.operator)} ${word(labels.tech, p.tech)} · ` +
+          `${word(labels.class, p.class)}${value == null ? "" : ` · ${Math.round(value)} dBm`}` +
+          `<br>${escapeText(labels.response || "")} #${p.response_id}`);
       },
     }).addTo(map);
     if (data.evidence.features.length) bounds.extend(points.getBounds());

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_request_context,
     redirect,
     request,
     session,
@@ -31,7 +33,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import analysis
 from server.errors import error_page
+from server.operators import init_operators
+from server.web.compression import init_compression
+from server.web.form_words import init_form_words
 from server.web.labels import (
+    LABELS,
     area_label,
     job_state,
     role_label,
@@ -51,6 +57,8 @@ babel = Babel()
 
 
 def _locale() -> str:
+    if not has_request_context() or request.path.startswith("/api/"):
+        return "en"  # the command line, the job worker and the API speak English
     if current_user and current_user.is_authenticated:
         return str(current_user.language)
     chosen = session.get("lang")
@@ -90,10 +98,24 @@ def _security_headers(response: Response) -> Response:
     if response.mimetype == "text/html" and not g.get("product_file"):
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            f"default-src 'self'; img-src 'self' data:{_tile_source()}; "
+            "style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; frame-ancestors 'self'; form-action 'self'",
         )
     return response
+
+
+def _tile_source() -> str:
+    """The tile server the admin set (``BASEMAP_TILES``) as a CSP image source, or nothing:
+    ``https://{s}.tile.example.org/{z}/{x}/{y}.png`` allows ``https://*.tile.example.org``."""
+    template = current_app.config.get("BASEMAP_TILES") or ""
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = re.sub(r"^\{[a-z]\}\.", "*.", parts.netloc)
+    if not re.fullmatch(r"(\*\.)?[A-Za-z0-9.-]+(:\d+)?", host):
+        return ""
+    return f" {parts.scheme}://{host}"
 
 
 def _refuse_nul() -> None:
@@ -133,6 +155,10 @@ def init_web(app: Flask) -> None:
     babel.init_app(app, locale_selector=_locale, timezone_selector=_timezone)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["num"] = _number
+    init_operators(app)
+    init_compression(app)
+    app.jinja_env.globals.update(LABELS)
+    init_form_words()
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
         state_label=state_label,

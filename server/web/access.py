@@ -34,6 +34,9 @@ class WebUser(UserMixin):
     timezone: str
     session_version: int
     session_key: str = ""  # names the login session on the server (``server.web.sessions``)
+    office_id: int | None = None  # admins and officers (``server.offices``)
+    office_code: str = ""
+    office_name: str = ""
 
     def get_id(self) -> str:
         # The version makes sessions issued before a password change or deactivation invalid;

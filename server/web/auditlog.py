@@ -6,8 +6,10 @@ from flask import Blueprint, render_template
 from sqlalchemy import select
 
 from server.db import session_scope
-from server.models import AuditEntry
+from server.models import AuditEntry, User
+from server.offices import current_scope, office_users
 from server.web.access import roles_required
+from server.web.audit_words import AUDIT_WORDS
 from server.web.listing import day_start, filters, page_of
 
 __all__ = ["bp"]
@@ -21,6 +23,12 @@ def index() -> str:
     """Browse the audit log, newest first, filtered by actor, action, target and day."""
     args = filters("actor", "action", "target", "from", "to")
     query = select(AuditEntry)
+    office = current_scope()
+    if not office.province:  # a kabupaten/kota office: what its own people did
+        with session_scope() as db:
+            people = db.execute(select(User.role, User.username).where(office_users(office))).all()
+        actors = [f"{role}:{name}" for role, name in people]
+        query = query.where(AuditEntry.actor.in_(actors + [f"token:{n}" for _r, n in people]))
     if "actor" in args:
         query = query.where(AuditEntry.actor.contains(args["actor"], autoescape=True))
     if "action" in args:
@@ -40,4 +48,5 @@ def index() -> str:
         listing=listing,
         args=args,
         actions=actions,
+        **AUDIT_WORDS,
     )

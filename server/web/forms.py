@@ -6,9 +6,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     DateField,
-    FloatField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -25,9 +26,11 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
 from analysis.methods import METHODS
 from server.accounts import check_email
+from server.operators import known_operators, operator_label
 
 __all__ = [
     "AccountForm",
@@ -119,6 +122,37 @@ class ReviewForm(FlaskForm):
             raise ValidationError(_l("Say what is wrong: the officer sees this on the phone."))
 
 
+def _operator_codes_widget(field: Any, **kwargs: Any) -> Markup:
+    """A checkbox per known operator and a text box for other codes, all named like the field."""
+    chosen = [code.strip() for code in (field.data or "").split(",") if code.strip()]
+    known = known_operators()
+    boxes = "".join(
+        f'<li><label style="font-weight:normal;margin:.3rem 0"><input '
+        f"{html_params(type='checkbox', name=field.name, value=code, checked=code in chosen)}> "
+        f"{escape(operator_label(code))}</label></li>"
+        for code in known
+    )
+    kwargs.setdefault("id", field.id)
+    other = ", ".join(code for code in chosen if code not in known)
+    text = html_params(name=field.name, value=other, type="text", **kwargs)
+    return Markup(
+        f'<ul class="checks" style="list-style:none;padding:0;margin:.2rem 0;columns:15rem 2">'
+        f"{boxes}</ul>"
+        f"<label>{escape(_l('Other codes (MCC-MNC, comma-separated)'))} <input {text}></label>"
+    )
+
+
+class OperatorCodesField(StringField):
+    """A provider's operators: ticked among the known ones and typed for others; ``data`` is
+    the comma-separated text ("510-10, 510-99") the validators check."""
+
+    widget = staticmethod(_operator_codes_widget)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        codes = [code.strip() for value in valuelist for code in str(value).split(",")]
+        self.data = ", ".join(dict.fromkeys(code for code in codes if code))
+
+
 class UserForm(FlaskForm):
     username = StringField(
         _l("Username"),
@@ -130,7 +164,7 @@ class UserForm(FlaskForm):
             [("officer", _l("Officer")), ("provider", _l("Provider")), ("admin", _l("Admin"))]
         ),
     )
-    operators = StringField(
+    operators = OperatorCodesField(
         _l("Operators (MCC-MNC, providers only)"),
         validators=[Optional(), Regexp(_MCC_MNC, message=_l("Write e.g. 510-10, 510-11"))],
     )
@@ -138,6 +172,7 @@ class UserForm(FlaskForm):
     email = StringField(
         _l("E-mail for notifications (optional)"), validators=[Length(max=254), _plain_email]
     )
+    office = SelectField(_l("Office (admins, officers)"), choices=[])
 
 
 class EmailForm(FlaskForm):
@@ -154,13 +189,65 @@ class CampaignForm(FlaskForm):
         _l("Or an area drawn on the map (GeoJSON polygon)"),
         validators=[Optional(), Length(max=2_000_000)],
     )
-    officers = SelectMultipleField(_l("Officers"), coerce=int, validate_choice=True)
-    starts_on = DateField(_l("First day"), validators=[Optional()])
-    ends_on = DateField(_l("Last day"), validators=[Optional()])
+    # checkboxes (no Ctrl-click); only the office's officers are choices
+    officers = SelectMultipleField(
+        _l("Officers"),
+        coerce=int,
+        validate_choice=True,
+        validators=[DataRequired(message=_l("Choose at least one officer."))],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    starts_on = DateField(
+        _l("First day"), validators=[DataRequired(message=_l("Give the first day."))]
+    )
+    ends_on = DateField(
+        _l("Last day (inclusive)"), validators=[DataRequired(message=_l("Give the last day."))]
+    )
+
+    def validate_ends_on(self, field: DateField) -> None:
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The last day is before the first."))
+
+
+class _CheckboxList(ListWidget):
+    """A list of checkboxes, each inside its label (the whole line is clickable); a ``size``
+    meant for a multi-select is dropped."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.pop("size", None)
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("class", "checks")
+        kwargs.setdefault("style", "list-style:none;padding:0;margin:.2rem 0")
+        items = (
+            f'<li><label style="font-weight:normal;margin:.3rem 0">{box()} {escape(box.label.text)}'
+            "</label></li>"
+            for box in field
+        )
+        return Markup(f"<ul {html_params(**kwargs)}>{''.join(items)}</ul>")
+
+
+class OperatorsField(SelectMultipleField):
+    """Operators as checkboxes (no Ctrl-click); a choice labelled with its own code shows
+    the operator's name beside it: "Telkomsel (510-10)"."""
+
+    widget = _CheckboxList(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def iter_choices(self) -> list[Any]:
+        return [
+            c._replace(label=operator_label(c.value)) if c.label == c.value else c
+            for c in super().iter_choices()
+        ]
+
+    def __iter__(self) -> Any:
+        for box in super().__iter__():
+            box.flags.required = False  # one ticked box is enough, not every one
+            yield box
 
 
 class JobForm(FlaskForm):
-    operators = SelectMultipleField(_l("Operators"), validators=[DataRequired()])
+    operators = OperatorsField(_l("Operators"), validators=[DataRequired()])
     tech = SelectField(
         _l("Technology"),
         choices=options(
@@ -174,8 +261,8 @@ class JobForm(FlaskForm):
             [("auto", _l("auto (best by cross-validation)"))] + [(m, m) for m in METHODS]
         ),
     )
-    spacing = FloatField(
-        _l("Cell size (m)"), default=50.0, validators=[NumberRange(min=10, max=1000)]
+    spacing = IntegerField(  # whole metres: the field shows "50", not "50.0"
+        _l("Cell size (m)"), default=50, validators=[NumberRange(min=10, max=1000)]
     )
 
 

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from flask_babel import get_timezone
+from flask_babel import format_decimal, get_timezone
 from flask_babel import gettext as _
 
-__all__ = ["area_label", "job_state", "role_label", "state_label", "verdict_label", "zone_label"]
+from server.flags import flag_help, flag_name
+from server.web.reason_words import verdict_reason
+
+__all__ = [
+    "LABELS",
+    "area_label",
+    "class_label",
+    "job_state",
+    "map_labels",
+    "method_label",
+    "metres",
+    "role_label",
+    "state_label",
+    "tech_label",
+    "verdict_label",
+    "zone_label",
+]
 
 ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
@@ -26,6 +42,7 @@ def job_state(state: str) -> str:
         "running": _("running"),
         "done": _("done"),
         "failed": _("failed"),
+        "cancelled": _("cancelled"),
     }.get(state, state)
 
 
@@ -54,3 +71,68 @@ def area_label(area: dict[str, str]) -> str:
 
 def role_label(role: str) -> str:
     return {"admin": _("Admin"), "officer": _("Officer"), "provider": _("Provider")}.get(role, role)
+
+
+def class_label(signal_class: str | None) -> str:
+    """A reading's signal class (``strong``, ``weak``, ``none``, ``unknown``)."""
+    return {
+        "strong": _("strong signal"),
+        "weak": _("weak signal"),
+        "none": _("no signal"),
+        "unknown": _("unknown"),
+    }.get(signal_class or "unknown", signal_class or "")
+
+
+def tech_label(tech: str | None) -> str:
+    """A radio technology as people say it: ``4G (LTE)``; no service in words."""
+    return {
+        "NR": "5G (NR)",
+        "LTE": "4G (LTE)",
+        "WCDMA": "3G (WCDMA)",
+        "GSM": "2G (GSM)",
+        "NONE": _("no service"),
+    }.get(tech or "NONE", tech or "")
+
+
+def method_label(method: str | None) -> str:
+    """A job's interpolation method."""
+    return {
+        "auto": _("automatic (the best by cross-validation)"),
+        "kriging": "kriging",
+        "idw": "IDW",
+        "linear": _("linear"),
+        "rbf": "RBF",
+    }.get(method or "auto", method or "")
+
+
+def metres(value: float | int | None) -> str:
+    """A length in whole metres in the page's language: ``50 m``, ``1.000 m``."""
+    if value is None:
+        return "\N{EN DASH}"
+    return f"{format_decimal(round(float(value)), format='#,##0')} m"
+
+
+def map_labels() -> dict[str, dict[str, str] | str]:
+    """Words the map scripts show in popups and tooltips, for a ``data-labels`` attribute."""
+    return {
+        "class": {c: class_label(c) for c in ("strong", "weak", "none", "unknown")},
+        "tech": {t: tech_label(t) for t in ("NR", "LTE", "WCDMA", "GSM", "NONE")},
+        "survey": _("survey reading"),
+        "evidence": _("operator's reading"),
+        "response": _("response"),
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
+    }
+
+
+# the functions templates call (registered as Jinja globals by ``init_web``)
+LABELS = {
+    "class_label": class_label,
+    "tech_label": tech_label,
+    "method_label": method_label,
+    "metres": metres,
+    "map_labels": map_labels,
+    "flag_name": flag_name,
+    "flag_help": flag_help,
+    "verdict_reason": verdict_reason,
+}

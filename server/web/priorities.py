@@ -2,7 +2,7 @@
 on a map and as a list, and a campaign made from the top of the list in one step.
 
 The region is a kabupaten/kota or a province of the configured boundaries (a Kemendagri
-code prefix); an office's region can take its place later.
+code prefix); a kabupaten/kota office ranks and plans only inside its own region.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from server.campaigns import create_campaign
 from server.db import session_scope
 from server.models import Release, ReleaseProduct, User
+from server.offices import code_in_region, current_scope, office_users
 from server.priorities import MAX_AGE_DAYS, Priority, Reason, rank_villages
 from server.regions import current_regions
 from server.web.access import roles_required
@@ -78,7 +79,8 @@ def _regions() -> list[tuple[str, str]]:
     provinces = sorted({code.split(".")[0] for code, _name in kabupaten})
     out = [(p, _("Whole province (%(code)s)", code=p)) for p in provinces]
     out += [(code, f"{name} ({code})") for code, name in kabupaten if code not in provinces]
-    return out
+    office = current_scope()  # a kabupaten/kota office ranks its own region only
+    return [(code, label) for code, label in out if code_in_region(code, office)]
 
 
 def _operators() -> list[str]:
@@ -120,6 +122,7 @@ def _officer_choices(form: TopCampaignForm) -> None:
             for uid, name in db.execute(
                 select(User.id, User.username)
                 .where(User.role == "officer", User.active.is_(True))
+                .where(office_users(current_scope()))
                 .order_by(User.username)
             )
         ]
@@ -248,6 +251,8 @@ def campaign() -> Any:
             form.officers.data or [],
             _start_of(form.starts_on.data),
             _start_of(form.ends_on.data, 1),  # the whole last day
+            current_user.office_id,
+            current_scope().prefix,
         )
     except ValueError as exc:
         form.ends_on.errors = [str(exc)]

@@ -19,7 +19,8 @@ from analysis.schema import text_problem
 from server.audit import record
 from server.db import session_scope
 from server.models import MAX_ID, Job, Release, ReleaseProduct, User, VillageVerdict
-from server.products import product_archive
+from server.offices import current_scope, owns
+from server.products import download_name, product_archive
 from server.releases import (
     JUDGED,
     Scope,
@@ -144,7 +145,8 @@ def download(release_id: int, product: str, name: str) -> Response:
         with session_scope() as db:
             record(db, current_user.actor, "download", target, None, None)
     g.product_file = True  # the folium map runs its own inline scripts
-    return send_file(path, as_attachment=not inline, download_name=path.name, max_age=0)
+    saved_as = download_name(product, name, release_id=release_id)
+    return send_file(path, as_attachment=not inline, download_name=saved_as, max_age=0)
 
 
 @bp.get("/releases/<int:release_id>/archive/<product>.zip")
@@ -159,7 +161,8 @@ def archive(release_id: int, product: str) -> Response:
         record(
             db, current_user.actor, "download", f"release:{release_id}/{product}.zip", None, None
         )
-    return send_file(path, as_attachment=True, download_name=f"{product}.zip", max_age=0)
+    saved_as = download_name(product, None, release_id=release_id)
+    return send_file(path, as_attachment=True, download_name=saved_as, max_age=0)
 
 
 @bp.post("/releases/<int:release_id>/withdraw")
@@ -170,6 +173,11 @@ def withdraw_release(release_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("Give the reason for withdrawing the release."), "error")
         return redirect(url_for("releases.show", release_id=release_id))
+    with session_scope() as db:
+        release = db.get(Release, release_id) if 0 < release_id <= MAX_ID else None
+        job = db.get(Job, release.job_id) if release else None
+        if job is None or not owns(job, current_scope()):
+            abort(404 if release is None else 403)  # only the office that published it
     try:
         withdraw(release_id, current_user.actor, current_user.user_id, form.reason.data)
     except LookupError:
@@ -189,8 +197,8 @@ def publish_job(job_id: int) -> Response | str:
     back = redirect(url_for("jobs.show", job_id=job_id) + "#publish")
     with session_scope() as db:
         job = db.get(Job, job_id) if 0 < job_id <= MAX_ID else None
-        if job is None:
-            abort(404)
+        if job is None or not owns(job, current_scope()):
+            abort(404)  # a kabupaten/kota office publishes only its own (regional) jobs
         db.expunge(job)
     if not form.validate_on_submit():
         for field, errors in form.errors.items():

@@ -29,6 +29,7 @@ from server.models import (
     VillageVerdict,
     campaign_officers,
 )
+from server.offices import code_in_region, current_scope, in_region
 from server.regions import current_regions
 from server.releases import release_products_for, visible_release
 from server.responses import (
@@ -71,19 +72,19 @@ def index() -> str:
     """Responses with filters; blankspot villages still to answer, and those whose deadline
     passed unanswered."""
     args = filters("state", "operator", "release", "tab")
-    scope = _scope()
+    scope, office = _scope(), current_scope()
     today = datetime.now(UTC).date()
     with session_scope() as db:
         if args.get("tab") in ("open", "overdue"):
             passed = args["tab"] == "overdue"
-            listing = page_of(db, overdue_query(scope, today, passed), scalars=False)
+            query = overdue_query(scope, today, passed)
+            query = query.where(in_region(VillageVerdict.village_code, office))
+            listing = page_of(db, query, scalars=False)
         else:
             state = args.get("state") if args.get("state") in STATES else None
-            listing = page_of(
-                db,
-                response_query(scope, state, args.get("operator"), id_arg(args.get("release"))),
-                scalars=False,
-            )
+            query = response_query(scope, state, args.get("operator"), id_arg(args.get("release")))
+            query = query.where(in_region(OperatorResponse.village_code, office))
+            listing = page_of(db, query, scalars=False)
         operators = db.scalars(
             select(OperatorResponse.operator).distinct().order_by(OperatorResponse.operator)
         ).all()
@@ -204,8 +205,8 @@ def _keep_evidence(response_id: int, name: str, data: bytes) -> None:
 
 def _found(response_id: int) -> OperatorResponse:
     item = visible_response(response_id, _scope())
-    if item is None:
-        abort(404)
+    if item is None or not code_in_region(item.village_code, current_scope()):
+        abort(404)  # another operator's, or a village outside this office's region
     return item
 
 

@@ -34,6 +34,9 @@ def web_user(user: User, key: str = "") -> WebUser:
         user.timezone or "Asia/Jakarta",
         user.session_version or 0,
         key,
+        user.office_id,
+        user.office.code if user.office else "",
+        user.office.name if user.office else "",
     )
 
 

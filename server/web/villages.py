@@ -24,6 +24,7 @@ from analysis.classes import classify
 from analysis.villages import VERDICTS
 from server.db import session_scope
 from server.models import ReleaseProduct
+from server.operators import operator_label
 from server.regions import current_regions
 from server.register import Scope, evidence_points, register_rows, village_history
 from server.releases import visible_release
@@ -197,6 +198,7 @@ def map_data(code: str) -> Response:
                 "class": classify(p) or "unknown",
                 "tech": p["tech"],
                 "operator": p["source"],
+                "operator_label": operator_label(p["source"]),
                 "response_id": p["response_id"],
                 "rsrp_dbm": p["rsrp_dbm"],
                 "rscp_dbm": p["rscp_dbm"],

@@ -128,8 +128,9 @@ def test_kmz_holds_overlay_legend_blankspots_and_daily_points(products) -> None:
     folders = {f.findtext(f"{KML}name"): f for f in root.iter(f"{KML}Folder")}
     blank = folders["Blankspot"].findall(f"{KML}Placemark")
     assert len(blank) >= report["blankspots"]["count"]
-    assert "area_km2" in blank[0].findtext(f"{KML}description")
-    days = [f.findtext(f"{KML}name") for f in folders["Readings"].findall(f"{KML}Folder")]
+    balloon = blank[0].findtext(f"{KML}description")
+    assert "Luas (km²)" in balloon and "area_km2" not in balloon  # words, not raw keys
+    days = [f.findtext(f"{KML}name") for f in folders["Titik ukur"].findall(f"{KML}Folder")]
     assert days == ["2026-10-05", "2026-10-06", "2026-10-07", "2026-10-08", "2026-10-09"]
 
 
@@ -205,7 +206,7 @@ def test_every_blankspot_states_its_evidence_in_geojson_csv_and_kmz(products) ->
         root = ElementTree.fromstring(kmz.read("doc.kml"))
     folders = {f.findtext(f"{KML}name"): f for f in root.iter(f"{KML}Folder")}
     balloon = folders["Blankspot belum pasti"].find(f"{KML}Placemark").findtext(f"{KML}description")
-    assert "too little evidence" in balloon and "no_signal_samples" in balloon
+    assert "belum pasti" in balloon and "Titik ukur tanpa sinyal" in balloon
 
 
 def test_hexagons_leave_sparse_cells_uncoloured(products) -> None:

@@ -5,7 +5,7 @@ fits a phone's width. Screenshots of each page land in tests/artifacts/web/."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,19 +156,22 @@ def test_admin_reviews_builds_maps_and_downloads(site: dict[str, Any], tmp_path:
 
         page.goto(f"{base}/audit")
         reviews = len(site["ani"])  # those of the fixture, and these two
-        assert page.locator("td code:text-is('upload.review')").count() == reviews
+        assert page.locator("tr[data-action='upload.review']").count() == reviews
         _shot(page, "audit")
         page.goto(f"{base}/campaigns/new")
         page.wait_for_selector("#draw-map[data-ready]")
         _shot(page, "campaign-new")
         page.fill("input[name=name]", "Survei Matur")
+        page.fill("input[name=starts_on]", (date.today() - timedelta(days=30)).isoformat())
+        page.fill("input[name=ends_on]", (date.today() + timedelta(days=30)).isoformat())
+        page.locator("input[name=officers]").first.check()
         page.locator("#draw-map").scroll_into_view_if_needed()  # as the admin would
         box = page.locator("#draw-map").bounding_box()
-        for fx, fy in ((0.45, 0.4), (0.6, 0.4), (0.6, 0.6), (0.45, 0.6)):
+        page.click("#draw-map .leaflet-pm-icon-polygon")  # Leaflet-Geoman's polygon tool
+        for fx, fy in ((0.45, 0.4), (0.6, 0.4), (0.6, 0.6), (0.45, 0.6), (0.45, 0.4)):
             page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        page.click("#finish-area")
         assert '"type":"Polygon"' in page.input_value("textarea[name=area]")
-        page.click("form.card button[type=submit]")
+        page.click("#campaign-form button[type=submit]")
         page.wait_for_load_state("networkidle")
         assert page.locator("h1").inner_text() == "Survei Matur"
         assert "desa disurvei" in page.locator(".stats").inner_text()

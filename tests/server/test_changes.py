@@ -165,7 +165,7 @@ def test_the_page_shows_the_resolved_village_against_the_previous_release(site) 
     assert f'<option value="{first}" selected>' in page  # the previous release by default
     assert f'href="/villages/{site["village"]}"' in page
     assert "data-map=" in page and "changes.js" in page and "<script>" not in page
-    assert "510-11 LTE" in page
+    assert "XL Axiata (510-11) LTE" in page
     with client.get(f"/releases/{xl}/changes/map.json") as answer:
         data = answer.get_json()
     assert {f["properties"]["change"] for f in data["blankspots"]["features"]} >= {"lost"}

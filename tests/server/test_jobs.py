@@ -20,7 +20,7 @@ from sqlalchemy import select
 from server import create_app
 from server.api.docs import openapi_document
 from server.db import session_scope
-from server.jobs import cancel_job, claim_job, create_job, recover_stale_jobs, run_job
+from server.jobs import claim_job, create_job, recover_stale_jobs, run_job
 from server.migrate import upgrade
 from server.models import AuditEntry, Job, utcnow
 from server.review import approved_frame, approved_uploads, review_upload
@@ -295,27 +295,6 @@ def test_a_stale_running_job_is_queued_again_then_failed(app: Flask) -> None:
             recover_stale_jobs()
     job = _job(app, job_id)
     assert job.state == "failed" and "interrupted 3 times" in job.message
-
-
-def test_a_cancelled_job_stops_and_stays_cancelled(app: Flask, client: FlaskClient) -> None:
-    ids = make_cast(app)
-    with app.app_context():
-        queued = create_job("admin:admin", ids["admin"], ["510-10"], "LTE", {"kind": "all"})
-        running = create_job("admin:admin", ids["admin"], ["510-10"], "LTE", {"kind": "all"})
-    login(client, "admin")
-    answer = client.post(
-        f"/jobs/{queued}/cancel", data={"csrf_token": csrf_token(client, f"/jobs/{queued}")}
-    )
-    assert answer.status_code == 302
-    with app.app_context():
-        assert claim_job() == running  # the cancelled one is never taken
-        assert cancel_job(running, "admin:admin")
-        assert run_job(running) == "failed"  # stops at its first step
-        assert not cancel_job(running, "admin:admin")  # nothing left to stop
-    for job_id in (queued, running):
-        job = _job(app, job_id)
-        assert job.state == "failed" and job.message == "cancelled by admin:admin"
-        assert job.results == []
 
 
 def test_a_job_without_readings_fails_with_the_reason(app: Flask) -> None:

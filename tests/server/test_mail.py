@@ -202,7 +202,7 @@ def test_the_right_people_get_the_right_mail_in_their_language(
     assert subjects == {
         "admin@dinas.example": [
             f"[PetaSinyal] Map job {made['job']} finished: failed",
-            "[PetaSinyal] Response from 510-11 for village Koto Baru: disputed",
+            "[PetaSinyal] Response from XL Axiata for village Koto Baru: disputed",
         ],
         "ani@dinas.example": ["[PetaSinyal] Unggahan dikembalikan: bermasalah"],
         "noc@tsel.example": ["[PetaSinyal] New release: Sumbar 2026 Q1"],
@@ -239,7 +239,7 @@ def test_the_admin_hears_of_each_job_end_in_english_and_their_zone(
         f"[PetaSinyal] Map job {queued} finished: cancelled",
     ]
     body = _text(next(m for m in mails if "cancelled" in str(m["Subject"])))
-    assert "Message: cancelled by admin:rina" in body and f"Open: {BASE}/jobs/{queued}" in body
+    assert "Message: Cancelled by rina" in body and f"Open: {BASE}/jobs/{queued}" in body
     assert " WITA" in body  # the admin's zone
     assert all(to != ["rina@dinas.example"] for to, _m in smtp.inbox.messages)
 

@@ -227,7 +227,9 @@ def test_page_map_and_campaign_from_the_top(
         assert 'class="flash error"' in answer.get_data(as_text=True)
     late = {"starts_on": "2026-06-10", "ends_on": "2026-06-01"}
     answer = post_form(client, "/survey-next/campaign", {**form, **late}, "/survey-next")
-    assert answer.status_code == 400 and "last day is before the first" in answer.get_data(True)
+    assert answer.status_code == 400 and "Hari terakhir sebelum hari pertama" in answer.get_data(
+        True
+    )
     with app.app_context(), session_scope() as db:
         assert db.scalar(select(Campaign.id)) is None
 

@@ -190,7 +190,7 @@ def test_one_release_per_job(published: dict[str, Any]) -> None:
         },
         follow_redirects=True,
     )
-    assert "already published" in answer.get_data(as_text=True)
+    assert "sudah diterbitkan sebagai rilis" in answer.get_data(as_text=True)
     assert len(_one(published, Release, Release.job_id == job_id)) == 1
 
 

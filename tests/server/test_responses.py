@@ -565,7 +565,7 @@ def test_the_pages_walk_a_dispute(
         data={"decision": "rejected", "reason": "", "csrf_token": token},
         follow_redirects=True,
     )
-    assert "reason is required" in refused.get_data(as_text=True)
+    assert "alasan wajib diisi" in refused.get_data(as_text=True)  # the domain's error, translated
     client.post(
         f"/responses/{response_id}/decision", data={"decision": "accepted", "csrf_token": token}
     )

@@ -300,7 +300,7 @@ def test_provider_sees_its_own_operators_only(
     register = client.get("/villages").get_data(as_text=True)
     assert "510-10" in register and "510-11" not in register
     assert client.get("/villages?operator=510-11").status_code == 200
-    assert "510-11 LTE" not in client.get("/villages?operator=510-11").get_data(as_text=True)
+    assert "XL Axiata" not in client.get("/villages?operator=510-11").get_data(as_text=True)
     page = client.get(f"/villages/{world['a']}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -348,7 +348,7 @@ def test_admin_page_shows_every_operator_and_withdrawn_releases(
 ) -> None:
     login(client, "admin")
     text = client.get(f"/villages/{world['a']}").get_data(as_text=True)
-    assert "510-10 LTE" in text and "510-11 LTE" in text
+    assert "Telkomsel (510-10) LTE" in text and "XL Axiata (510-11) LTE" in text
     assert 'class="withdrawn"' in text and "wrong period" in text
     assert f"/responses/{world['responses']['xl']}" in text
     assert f"/responses/{world['responses']['closed']}" not in text
@@ -387,7 +387,7 @@ def test_officers_read_the_register_without_the_operators_answers(
     login(client, "ani")
     assert client.get("/villages").status_code == 200
     text = client.get(f"/villages/{world['a']}").get_data(as_text=True)
-    assert "510-11 LTE" in text and "/responses/" not in text
+    assert "XL Axiata (510-11) LTE" in text and "/responses/" not in text
     assert client.get(f"/villages/{world['a']}/map.json").json["evidence"]["features"] == []
 
 

@@ -142,13 +142,14 @@ def test_the_upload_page_shows_readings_flags_and_a_map(app: Flask, client: Flas
     )
     login(client, "admin")
     page = client.get(f"/uploads/{upload_id}").get_data(as_text=True)
-    assert "poor_accuracy" in page and 'data-geojson="' in page
-    points = client.get(f"/uploads/{upload_id}/readings.geojson").json["features"]
-    assert sorted(p["properties"]["class"] for p in points) == [
-        "none",
-        "strong",
-    ]  # -97 dBm RSRP is strong
-    assert sorted(bool(p["properties"]["flags"]) for p in points) == [False, True]
+    assert "poor_accuracy" in page and 'data-spots="' in page
+    # both readings were taken at one spot: one point on the map, with their classes
+    (spot,) = client.get(f"/uploads/{upload_id}/readings.geojson").json["features"]
+    assert spot["properties"]["count"] == 2 and spot["properties"]["flagged"] == 1
+    assert spot["properties"]["classes"] == {"none": 1, "strong": 1}  # -97 dBm RSRP is strong
+    points = client.get(f"/uploads/{upload_id}/spots/{spot['properties']['spot']}").json
+    assert sorted(p["class"] for p in points["readings"]) == ["none", "strong"]
+    assert sorted(bool(p["flags"]) for p in points["readings"]) == [False, True]
 
 
 def test_officers_see_only_their_uploads_and_cannot_review(app: Flask, client: FlaskClient) -> None:

@@ -1,0 +1,1 @@
+../../analysis/export/static/basemap.js

@@ -1,0 +1,16 @@
+/* Every map of the pages gets the offline basemap (village outlines with their names, and the
+   admin's tile server when one is set: basemap.js), unless its element says
+   data-basemap="off" or "own" (the page's script attaches it itself). */
+"use strict";
+
+(function () {
+  if (!window.L || !window.PetaBasemap) return;
+  const meta = document.querySelector('meta[name="petasinyal-outlines"]');
+  if (!meta || !meta.content) return;
+  const labels = JSON.parse(document.querySelector('meta[name="petasinyal-basemap-labels"]')?.content || "{}");
+  L.Map.addInitHook(function () {
+    const mode = this.getContainer().dataset.basemap;
+    if (mode === "off" || mode === "own") return;
+    this.whenReady(() => window.PetaBasemap.attach(this, { url: meta.content, labels }));
+  });
+})();
