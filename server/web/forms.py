@@ -24,6 +24,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget, html_params
@@ -61,6 +62,16 @@ def _plain_email(_form: FlaskForm, field: StringField) -> None:
         field.data = check_email(field.data)
     except ValueError:
         raise ValidationError(_l("Write a plain e-mail address such as ani@example.org.")) from None
+
+
+def _chosen(message: Any) -> Any:
+    """A validator: at least one option ticked (without the browser-side ``required``)."""
+
+    def check(_form: FlaskForm, field: Any) -> None:
+        if not field.data:
+            raise StopValidation(message)
+
+    return check
 
 
 class ActionForm(FlaskForm):
@@ -194,7 +205,8 @@ class CampaignForm(FlaskForm):
         _l("Officers"),
         coerce=int,
         validate_choice=True,
-        validators=[DataRequired(message=_l("Choose at least one officer."))],
+        # not DataRequired: its "required" flag would make the browser demand every box
+        validators=[_chosen(_l("Choose at least one officer."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )

@@ -139,7 +139,7 @@ def test_admin_reviews_builds_maps_and_downloads(site: dict[str, Any], tmp_path:
         assert _state(app, third) == ("has_issues", "GPS tidak akurat di Matur; ulangi")
 
         page.goto(f"{base}/jobs")
-        page.select_option("select[name=operators]", ["510-10"])
+        page.check("input[name=operators][value='510-10']")
         page.fill("input[name=spacing]", "100")
         _shot(page, "jobs")
         page.click("form[action='/jobs'] button[type=submit]")
@@ -149,7 +149,7 @@ def test_admin_reviews_builds_maps_and_downloads(site: dict[str, Any], tmp_path:
         _shot(page, "job")
         for name, magic in (("classes_wgs84.tif", b"II*\x00"), ("products.kmz", b"PK")):
             with page.expect_download() as info:
-                page.click(f"ul.downloads a:text-is('{name}')")
+                page.click(f"a[download][title^='{name}']")
             saved = tmp_path / name
             info.value.save_as(saved)
             assert saved.read_bytes()[: len(magic)] == magic
