@@ -109,6 +109,8 @@ def _upload_survey(base: str, phone: str, code: str, frame: Any) -> list[str]:
 
 def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = True) -> str:
     """Build the demo under ``out`` and, with ``serve``, keep the server running; its URL."""
+    from sqlalchemy import select
+
     from analysis.io_csv import write_csv
     from analysis.simulate import SurveyConfig, simulate_survey
     from analysis.summary import summarise
@@ -169,7 +171,7 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
         villages = regions.locate(list(frame["lon"]), list(frame["lat"]))
         # each office's officer surveys its own region, the province's officer the rest;
         # one phone per SIM in each survey car, as in the simulation
-        officers = officer_of_readings(villages, offices).to_numpy()
+        officers = officer_of_readings(villages, offices).tolist()
         frame["device_id"] = [
             phone if officer == "petugas" else phone.replace("sim-officer", f"hp-{officer}")
             for phone, officer in zip(frame["device_id"], officers, strict=True)
@@ -178,7 +180,7 @@ def run_demo(out: Path, points: int = 20_000, port: int = 5000, serve: bool = Tr
         for officer, name, reached in officer_campaigns(villages, officers):
             admin = admin_of(officer)
             with session_scope() as session:
-                office_id = session.get(User, ids[admin]).office_id
+                office_id = session.scalar(select(User.office_id).where(User.id == ids[admin]))
             create_campaign(
                 f"admin:{admin}",
                 name,

@@ -82,6 +82,10 @@ def _current_campaigns(db: Session, scope: Scope, now: datetime) -> list[Campaig
     return out
 
 
+def _count(db: Session, query: Any) -> int:
+    return int(db.scalar(query) or 0)
+
+
 def office_summary(db: Session, scope: Scope, today: date | None = None) -> OfficeSummary:
     """The dashboard numbers of the office ``scope`` (the province: everything)."""
     today = today or datetime.now(UTC).date()
@@ -97,26 +101,28 @@ def office_summary(db: Session, scope: Scope, today: date | None = None) -> Offi
             .group_by(Upload.state)
         )
     }
-    summary.devices = db.scalar(
+    summary.devices = _count(
+        db,
         select(func.count(Device.id))
         .join(User, User.id == Device.officer_id)
-        .where(Device.revoked_at.is_(None), people)
+        .where(Device.revoked_at.is_(None), people),
     )
-    summary.officers = db.scalar(
-        select(func.count(User.id)).where(User.role == "officer", User.active.is_(True), people)
+    summary.officers = _count(
+        db, select(func.count(User.id)).where(User.role == "officer", User.active.is_(True), people)
     )
     summary.campaigns = _current_campaigns(db, scope, datetime.now(UTC))
-    summary.open_responses = db.scalar(
+    summary.open_responses = _count(
+        db,
         select(func.count(OperatorResponse.id)).where(
             OperatorResponse.decision == "pending",
             in_region(OperatorResponse.village_code, scope),
-        )
+        ),
     )
     for passed in (False, True):
         query = overdue_query(None, today, passed).where(
             in_region(VillageVerdict.village_code, scope)
         )
-        count = db.scalar(select(func.count()).select_from(query.subquery()))
+        count = _count(db, select(func.count()).select_from(query.subquery()))
         if passed:
             summary.overdue = count
         else:

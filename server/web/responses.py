@@ -77,14 +77,16 @@ def index() -> str:
     with session_scope() as db:
         if args.get("tab") in ("open", "overdue"):
             passed = args["tab"] == "overdue"
-            query = overdue_query(scope, today, passed)
-            query = query.where(in_region(VillageVerdict.village_code, office))
-            listing = page_of(db, query, scalars=False)
+            villages = overdue_query(scope, today, passed)
+            villages = villages.where(in_region(VillageVerdict.village_code, office))
+            listing = page_of(db, villages, scalars=False)
         else:
             state = args.get("state") if args.get("state") in STATES else None
-            query = response_query(scope, state, args.get("operator"), id_arg(args.get("release")))
-            query = query.where(in_region(OperatorResponse.village_code, office))
-            listing = page_of(db, query, scalars=False)
+            answers = response_query(
+                scope, state, args.get("operator"), id_arg(args.get("release"))
+            )
+            answers = answers.where(in_region(OperatorResponse.village_code, office))
+            listing = page_of(db, answers, scalars=False)
         operators = db.scalars(
             select(OperatorResponse.operator).distinct().order_by(OperatorResponse.operator)
         ).all()
