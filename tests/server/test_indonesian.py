@@ -31,9 +31,7 @@ PER_ENDPOINT = 4  # pages of one kind (e.g. /uploads/<id>) visited per role
 
 # English left in files owned by other sessions, reported to them: pattern -> where it comes
 # from. Remove a line once its owner has translated it (the test then keeps it translated).
-PENDING: dict[str, str] = {
-    r"auto, sel \d+ m": "templates/jobs/show.html: job.params.method -> method_label(...)",
-}
+PENDING: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
