@@ -1,6 +1,7 @@
 """Compressed answers: pages, scripts, styles, JSON and GeoJSON go out gzip/brotli/zstd
 encoded to browsers that accept it (a phone on rural mobile data gets a fifth of the bytes).
-Files that are compressed already (GeoTIFF, ZIP, KMZ, PNG, PDF) go out as they are."""
+Files that are compressed already (GeoTIFF, ZIP, KMZ, PNG, PDF) go out as they are, and so
+do the API's answers (phones and scripts read them as the OpenAPI document says)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def init_compression(app: Flask) -> None:
     def _compress(response: Response) -> Response:
         if (
             response.status_code != 200
+            or request.path.startswith("/api/")  # machines: answers as the API documents them
             or response.mimetype not in compress.compress_mimetypes_set
             or not request.headers.get("Accept-Encoding")
         ):
