@@ -19,6 +19,8 @@ from server.models import AuditEntry, Campaign, Device, Upload
 from tests.server.conftest import auth, enrol, reading
 from tests.server.web import PASSWORD, csrf_token, login, make_cast, post_form
 
+INSIDE = "2026-11-20T03:00:00+00:00"  # a reading on 20 Nov 2026, 10:00 WIB
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -227,7 +229,11 @@ def test_campaigns_from_codes_or_a_drawn_area_with_progress(
 
     client.post(
         "/api/v1/uploads",
-        json={"batch_id": str(uuid.uuid4()), "measurements": [reading(), reading()]},
+        json={
+            "batch_id": str(uuid.uuid4()),
+            # inside the campaign's dates whatever day the test runs on
+            "measurements": [reading(observed_at=INSIDE), reading(observed_at=INSIDE)],
+        },
         headers=auth(token),
     )
     with app.app_context(), session_scope() as db:
