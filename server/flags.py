@@ -176,6 +176,6 @@ class CampaignArea:
 
         if self.starts_on is not None and when < self.starts_on:
             return False
-        if self.ends_on is not None and when > self.ends_on:
+        if self.ends_on is not None and when >= self.ends_on:  # the first instant after
             return False
         return self.area is None or bool(shapely.contains_xy(self.area, lon, lat))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.audit import record
+from server.campaigns import WIB
 from server.models import Campaign, Device, OperatorResponse, Upload, UploadVillage, User
 from server.offices import offices_covering
 from server.regions import current_regions
@@ -58,7 +59,8 @@ def _village_name(village_code: str) -> str:
 
 def open_verification(session: Session, response: OperatorResponse, actor: str) -> int:
     """A verification campaign for the response's village in ``session``; its id."""
-    start = datetime.combine(datetime.now(UTC).date(), time(), UTC)
+    # the campaign's days are WIB days, like those an admin types (server.campaigns)
+    start = datetime.combine(datetime.now(WIB).date(), time(), WIB).astimezone(UTC)
     officers = village_officers(session, response.village_code)
     name = f"Verifikasi {response.operator} {response.tech} {_village_name(response.village_code)}"
     campaign = Campaign(

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -434,8 +435,10 @@ def test_an_accepted_claim_opens_a_verification_campaign(
         area = campaign.area
     assert got == ("verification", [BLANK], "Verifikasi 510-10 LTE Desa Simulasi 001")
     assert officers == ["budi"]
-    start = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC)
+    wib = ZoneInfo("Asia/Jakarta")  # the campaign starts at midnight WIB of today (WIB)
+    start = datetime.combine(datetime.now(wib).date(), datetime.min.time(), wib)
     assert days == (start, start + timedelta(days=30))
+    assert days[0].astimezone(wib).hour == 0
     assert area is not None and area["type"] in ("Polygon", "MultiPolygon")
     [entry] = _audit(app, "campaign.create")
     assert entry.target == f"campaign:{campaign_id}" and entry.after is not None

@@ -314,3 +314,17 @@ def test_hostile_enrolment_bodies_get_4xx(client: FlaskClient) -> None:
         )
         assert 400 <= answer.status_code < 500, body[:20]
         assert set(answer.json) == {"code", "message", "details"}
+
+
+def test_a_campaign_area_ends_at_the_first_instant_after_its_last_day() -> None:
+    from zoneinfo import ZoneInfo
+
+    from server.flags import CampaignArea
+
+    wib = ZoneInfo("Asia/Jakarta")
+    first, after = datetime(2026, 12, 1, tzinfo=wib), datetime(2026, 12, 15, tzinfo=wib)
+    days = CampaignArea(area=None, starts_on=first, ends_on=after)
+    assert days.contains(100.3, -0.3, first)
+    assert days.contains(100.3, -0.3, after - timedelta(microseconds=1))  # 14 Dec 23:59:59 WIB
+    assert not days.contains(100.3, -0.3, after)  # 15 Dec 00:00 WIB is outside
+    assert not days.contains(100.3, -0.3, first - timedelta(microseconds=1))
