@@ -18,7 +18,7 @@ from server.api.auth import token_required
 from server.audit import record
 from server.db import session_scope
 from server.models import Release, ReleaseProduct, VillageVerdict
-from server.products import product_archive
+from server.products import download_name, product_archive
 from server.releases import Scope, release_file, release_products_for, visible_release
 from server.web.releases import release_query
 
@@ -166,7 +166,8 @@ def release_download(release_id: int, product: str, name: str) -> Response:
     if path is None:
         abort(404)
     _audited(release_id, f"{product}/{name}")
-    return send_file(path, as_attachment=True, download_name=path.name, max_age=0)
+    saved_as = download_name(product, name, release_id=release_id)  # operator, tech, release
+    return send_file(path, as_attachment=True, download_name=saved_as, max_age=0)
 
 
 @api.get("/releases/<int:release_id>/files/<product>.zip")
@@ -178,4 +179,5 @@ def release_zip(release_id: int, product: str) -> Response:
     if path is None:
         abort(404)
     _audited(release_id, f"{product}.zip")
-    return send_file(path, as_attachment=True, download_name=f"{product}.zip", max_age=0)
+    saved_as = download_name(product, None, release_id=release_id)
+    return send_file(path, as_attachment=True, download_name=saved_as, max_age=0)

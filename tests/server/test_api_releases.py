@@ -90,6 +90,12 @@ def test_a_release_with_files_and_villages(site: dict[str, Any]) -> None:
     status, archive = fetch(api, product["archive"].split("localhost", 1)[1], headers=site["tsel"])
     with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
         assert "510-10-LTE/villages.csv" in zipped.namelist()
+    # saved under a name that says whose, what and which release: two never overwrite
+    stem = f"petasinyal_telkomsel_510-10_LTE_rilis-{release_id}"
+    for url, saved_as in ((path, f"{stem}_villages.csv"), (product["archive"], f"{stem}.zip")):
+        answer = api.get(url.split("localhost", 1)[-1], headers=site["tsel"])
+        assert saved_as in answer.headers["Content-Disposition"]
+        answer.close()
     with site["app"].app_context(), session_scope() as db:
         targets = set(db.scalars(select(AuditEntry.target).where(AuditEntry.actor == "token:tsel")))
     assert {
