@@ -46,6 +46,7 @@ from server.web.labels import (
     zone_label,
 )
 from server.web.sessions import load_user, web_user
+from server.web.static_versions import init_static_versions
 
 __all__ = ["LANGUAGES", "init_web", "web_user", "when"]
 
@@ -178,6 +179,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(
         Blueprint("vendor", __name__, static_folder=str(vendor), static_url_path="/static/vendor")
     )
+    init_static_versions(app)
     pages = (auth, dashboard, review, auditlog, admin, jobs, provider, releases, changes)
     for module in (*pages, responses, villages, notifications, priorities):
         app.register_blueprint(module.bp)

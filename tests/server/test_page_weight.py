@@ -123,3 +123,31 @@ def test_text_answers_are_compressed_for_browsers_that_accept_it(officer: FlaskC
     assert whole.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(whole.data).startswith(b"/*")
     whole.close()
+
+
+def test_static_files_carry_their_version_and_are_kept_a_year(
+    app: Flask, officer: FlaskClient
+) -> None:
+    import hashlib
+    import re
+    from pathlib import Path
+
+    page = officer.get("/").get_data(as_text=True)
+    links = re.findall(r'(?:href|src)="(/static/[^"?]+)\?v=([0-9a-f]{12})"', page)
+    assert any(path == "/static/app.css" for path, _ in links)
+    assert any(path.startswith("/static/vendor/leaflet/") for path, _ in links)
+    for path, version in links:
+        if path.startswith("/static/vendor/"):
+            continue
+        assert app.static_folder is not None
+        content = (Path(app.static_folder) / path.removeprefix("/static/")).read_bytes()
+        assert version == hashlib.sha256(content).hexdigest()[:12]  # a new file, a new URL
+    path, version = links[0]
+    kept = officer.get(f"{path}?v={version}")
+    assert kept.status_code == 200
+    assert "max-age=31536000" in kept.headers["Cache-Control"]
+    assert "immutable" in kept.headers["Cache-Control"]
+    kept.close()
+    plain = officer.get(path)  # without a version: asked again as before
+    assert "immutable" not in plain.headers.get("Cache-Control", "")
+    plain.close()
