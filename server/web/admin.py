@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -16,7 +15,7 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_babel import format_date, get_timezone
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -50,6 +49,7 @@ from server.regions import current_regions
 from server.web import enrolment
 from server.web.access import roles_required
 from server.web.forms import ActionForm, CampaignForm, ResetPasswordForm, UserForm
+from server.web.listing import midnight
 
 __all__ = ["bp"]
 
@@ -290,12 +290,6 @@ def _campaign_form(scope: Scope) -> CampaignForm:
     return form
 
 
-def _start_of(day: date | None, days: int = 0) -> datetime | None:
-    if day is None:
-        return None
-    return datetime.combine(day + timedelta(days=days), time(), ZoneInfo(str(get_timezone())))
-
-
 def _owned_campaign(campaign_id: int) -> Campaign:
     """The campaign, detached; 404 when there is none or it is another office's."""
     with session_scope() as db:
@@ -323,8 +317,8 @@ def _saved(form: CampaignForm, scope: Scope, campaign_id: int | None) -> int:
         parse_codes(form.village_codes.data or ""),
         form.area.data,
         form.officers.data or [],
-        _start_of(form.starts_on.data),
-        _start_of(form.ends_on.data, 1),
+        midnight(form.starts_on.data),
+        midnight(form.ends_on.data, 1),
     )
     if campaign_id is None:
         return create_campaign(

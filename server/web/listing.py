@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.models import MAX_ID
 
-__all__ = ["Page", "day_start", "filters", "id_arg", "page_of"]
+__all__ = ["Page", "day_start", "filters", "id_arg", "midnight", "page_of"]
 
 NO_ID = 0  # matches no row: ids start at 1
 _DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: "²".isdigit() is true, int("²") fails
@@ -82,5 +82,11 @@ def day_start(text: str | None, days: int = 0) -> datetime | None:
         return None
     if day is None:
         return None
-    day = min(max(day, _FIRST_DAY), _LAST_DAY - timedelta(days=days))
+    return midnight(min(max(day, _FIRST_DAY), _LAST_DAY - timedelta(days=days)), days)
+
+
+def midnight(day: date | None, days: int = 0) -> datetime | None:
+    """Midnight (user's time zone) ``days`` after ``day``: ``days=1`` ends a whole last day."""
+    if day is None:
+        return None
     return datetime.combine(day + timedelta(days=days), time(), ZoneInfo(str(get_timezone())))

@@ -8,9 +8,7 @@ code prefix); a kabupaten/kota office ranks and plans only inside its own region
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -23,7 +21,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, get_timezone
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -41,6 +39,7 @@ from server.offices import code_in_region, current_scope, office_users
 from server.priorities import MAX_AGE_DAYS, Priority, Reason, rank_villages
 from server.regions import current_regions
 from server.web.access import roles_required
+from server.web.listing import midnight
 
 __all__ = ["bp", "reason_text"]
 
@@ -222,12 +221,6 @@ def map_data() -> Response:
     return jsonify({"type": "FeatureCollection", "features": features})
 
 
-def _start_of(day: date | None, days: int = 0) -> datetime | None:
-    if day is None:
-        return None
-    return datetime.combine(day + timedelta(days=days), time(), ZoneInfo(str(get_timezone())))
-
-
 @bp.post("/survey-next/campaign")
 @roles_required("admin")
 def campaign() -> Any:
@@ -249,8 +242,8 @@ def campaign() -> Any:
             top,
             None,
             form.officers.data or [],
-            _start_of(form.starts_on.data),
-            _start_of(form.ends_on.data, 1),  # the whole last day
+            midnight(form.starts_on.data),
+            midnight(form.ends_on.data, 1),  # the whole last day
             current_user.office_id,
             current_scope().prefix,
         )
