@@ -9,9 +9,10 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from server.backup_db import BackupError
+from server.cli_errors import one_line_errors
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -29,7 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument("--db", help="database URL or SQLite file (default: the instance's)")
     cmd.set_defaults(handler=_backup)
-    _one_line_errors(cmd, "backup")
+    one_line_errors(cmd, "backup")
 
     cmd = commands.add_parser("restore", help="restore a backup into an empty instance")
     cmd.add_argument("archive", type=Path, metavar="FILE")
@@ -37,19 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--check", action="store_true", help="only check the archive, restore nothing")
     cmd.add_argument("--db", help="database URL or SQLite file (default: the instance's)")
     cmd.set_defaults(handler=_restore)
-    _one_line_errors(cmd, "restore")
-
-
-def _one_line_errors(parser: argparse.ArgumentParser, name: str) -> None:
-    """A bad argument gets one line and exit status 2, not the usage text."""
-
-    def error(message: str) -> NoReturn:
-        print(
-            f"petasinyal {name}: error: {message} (see petasinyal {name} --help)", file=sys.stderr
-        )
-        sys.exit(2)
-
-    parser.error = error  # type: ignore[method-assign]
+    one_line_errors(cmd, "restore")
 
 
 def _app(db: str | None) -> Flask:

@@ -7,12 +7,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
 
 from analysis.cli_args import CommandError, bounded_int
+from server.cli_errors import one_line_errors
 from server.models import MAX_ID
 
 __all__ = ["register"]
@@ -42,7 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument("--db", help="database URL or SQLite file (default: the instance's)")
     cmd.set_defaults(handler=_report)
-    _one_line_errors(cmd, "report-villages")
+    one_line_errors(cmd, "report-villages")
 
     cmd = commands.add_parser(
         "metadata", help="a published release's metadata: ISO 19139 XML or a CKAN record"
@@ -52,7 +51,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--out", type=Path, required=True, metavar="FILE")
     cmd.add_argument("--db", help="database URL or SQLite file (default: the instance's)")
     cmd.set_defaults(handler=_metadata)
-    _one_line_errors(cmd, "metadata")
+    one_line_errors(cmd, "metadata")
 
     cmd = commands.add_parser(
         "opendata",
@@ -62,19 +61,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--out", type=Path, required=True, metavar="DIR", help="a new, empty folder")
     cmd.add_argument("--db", help="database URL or SQLite file (default: the instance's)")
     cmd.set_defaults(handler=_opendata)
-    _one_line_errors(cmd, "opendata")
-
-
-def _one_line_errors(parser: argparse.ArgumentParser, name: str) -> None:
-    """A bad argument gets one line and exit status 2, not the usage text."""
-
-    def error(message: str) -> NoReturn:
-        print(
-            f"petasinyal {name}: error: {message} (see petasinyal {name} --help)", file=sys.stderr
-        )
-        sys.exit(2)
-
-    parser.error = error  # type: ignore[method-assign]
+    one_line_errors(cmd, "opendata")
 
 
 def _report_file(text: str) -> Path:
