@@ -18,16 +18,14 @@ import pytest
 import requests
 import shapely
 
-from server import create_app
 from server.db import session_scope
 from server.jobs import claim_job, create_job, run_job
-from server.migrate import upgrade
 from server.models import Campaign, OperatorResponse
 from server.review import review_upload
 from tests.browser import chromium_page
 from tests.conftest import SHARED_DATA, require_part
 from tests.server.conftest import auth, enrol, reading
-from tests.server.live import thread_server
+from tests.server.live import site_app, thread_server
 from tests.server.web import PASSWORD, make_cast, recent_survey, send_survey
 
 pytestmark = pytest.mark.browser
@@ -49,21 +47,9 @@ def _job(app: Any, admin: int) -> int:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A live server (SQLite) with an approved survey by officer ani and a finished job."""
-    from server.demo import simulated_village_file
-
     files = sorted((SHARED_DATA / "drivetests" / "cork-gnettrack").rglob("*.csv"))
     require_part(bool(files), f"G-NetTrack drive tests in {SHARED_DATA}/drivetests")
-    folder = tmp_path_factory.mktemp("loop")
-    url = f"sqlite:///{folder / 'loop.sqlite3'}"
-    upgrade(url)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "SECRET_KEY": "loop-test",
-            "BOUNDARIES": str(simulated_village_file(folder / "villages.geojson")),
-            "JOBS_DIR": str(folder / "jobs"),
-        }
-    )
+    app = site_app(tmp_path_factory.mktemp("loop"), "loop-test")
     client = app.test_client()
     ids = make_cast(app)
     with app.app_context():

@@ -11,16 +11,14 @@ from typing import Any
 
 import pytest
 
-from server import create_app
 from server.cli import start_worker
 from server.db import session_scope
 from server.jobs import claim_job, create_job, run_job
-from server.migrate import upgrade
 from server.models import Upload
 from server.releases import publish
 from server.review import review_upload
 from tests.browser import chromium_page
-from tests.server.live import thread_server
+from tests.server.live import site_app, thread_server
 from tests.server.web import PASSWORD, make_cast, recent_survey, send_survey
 
 pytestmark = pytest.mark.browser
@@ -31,20 +29,7 @@ SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A live server (SQLite, job worker running) with two officers' uploads waiting and
     one finished job for Telkomsel and XL."""
-    from server.demo import simulated_village_file
-
-    folder = tmp_path_factory.mktemp("site")
-    url = f"sqlite:///{folder / 'site.sqlite3'}"
-    upgrade(url)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "SECRET_KEY": "browser-test",
-            "BOUNDARIES": str(simulated_village_file(folder / "villages.geojson")),
-            "JOBS_DIR": str(folder / "jobs"),
-            "JOB_POLL_SECONDS": 0.2,
-        }
-    )
+    app = site_app(tmp_path_factory.mktemp("site"), JOB_POLL_SECONDS=0.2)
     client = app.test_client()
     ids = make_cast(app)
     ani = send_survey(app, client, "ani", recent_survey(3_000), batch=1_000)

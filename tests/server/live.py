@@ -22,7 +22,28 @@ from werkzeug.serving import make_server
 
 from tests.server.pg import _free_port
 
-__all__ = ["ServerProcess", "post_batch", "thread_server", "wait_until"]
+__all__ = ["ServerProcess", "post_batch", "site_app", "thread_server", "wait_until"]
+
+
+def site_app(folder: Path, secret: str = "browser-test", **config: Any) -> Flask:
+    """The app of a site kept in ``folder``: its SQLite database (migrated), simulated
+    village boundaries and job files; ``config`` adds to or overrides that."""
+    from server import create_app
+    from server.demo import simulated_village_file
+    from server.migrate import upgrade
+
+    url = f"sqlite:///{folder / 'site.sqlite3'}"
+    upgrade(url)
+    boundaries = folder / "villages.geojson"
+    if not boundaries.exists():
+        simulated_village_file(boundaries)
+    settings = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": secret,
+        "BOUNDARIES": str(boundaries),
+        "JOBS_DIR": str(folder / "jobs"),
+    }
+    return create_app({**settings, **config})
 
 
 def wait_until(condition: Any, timeout: float = 30.0, step: float = 0.05) -> None:

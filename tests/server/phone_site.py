@@ -14,15 +14,14 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from server import create_app
 from server.db import session_scope
 from server.jobs import claim_job, create_job, run_job
-from server.migrate import upgrade
 from server.models import Campaign
 from server.releases import publish
 from server.review import review_upload
 from tests.browser import ARGS, CHROMIUM
 from tests.conftest import require_part
+from tests.server.live import site_app as live_site_app
 from tests.server.live import thread_server
 from tests.server.web import PASSWORD, make_cast, recent_survey, send_survey
 
@@ -40,19 +39,7 @@ __all__ = [
 
 def site_app(folder: Path) -> Flask:
     """The app of a site kept in ``folder`` (its database, boundaries and job files)."""
-    from server.demo import simulated_village_file
-
-    boundaries = folder / "villages.geojson"
-    if not boundaries.exists():
-        simulated_village_file(boundaries)
-    return create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{folder / 'site.sqlite3'}",
-            "SECRET_KEY": "phone-test",
-            "BOUNDARIES": str(boundaries),
-            "JOBS_DIR": str(folder / "jobs"),
-        }
-    )
+    return live_site_app(folder, "phone-test")
 
 
 def build_site(folder: Path) -> dict[str, Any]:
@@ -61,7 +48,6 @@ def build_site(folder: Path) -> dict[str, Any]:
     from server.campaigns import create_campaign
     from server.regions import current_regions
 
-    upgrade(f"sqlite:///{folder / 'site.sqlite3'}")
     app = site_app(folder)
     client = app.test_client()
     ids = make_cast(app)

@@ -16,14 +16,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from server import create_app
 from server.db import session_scope
-from server.migrate import upgrade
 from server.models import Measurement
 from server.review import review_upload
 from tests.browser import chromium_page
 from tests.server.conftest import auth, enrol, reading
-from tests.server.live import thread_server
+from tests.server.live import site_app, thread_server
 from tests.server.web import PASSWORD, make_cast
 
 pytestmark = pytest.mark.browser
@@ -58,19 +56,7 @@ def _send(app: Any, client: Any, officer: str, readings: list[Any]) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A live server (SQLite) with ani's upload of 247 readings at two spots waiting, and
     budi's walk sent back with a comment."""
-    from server.demo import simulated_village_file
-
-    folder = tmp_path_factory.mktemp("review")
-    url = f"sqlite:///{folder / 'site.sqlite3'}"
-    upgrade(url)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "SECRET_KEY": "browser-test",
-            "BOUNDARIES": str(simulated_village_file(folder / "villages.geojson")),
-            "JOBS_DIR": str(folder / "jobs"),
-        }
-    )
+    app = site_app(tmp_path_factory.mktemp("review"))
     client = app.test_client()
     ids = make_cast(app)
     start = datetime.now(UTC) - timedelta(hours=3)
