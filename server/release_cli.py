@@ -83,7 +83,8 @@ def _publish(args: argparse.Namespace) -> int:
     from server.cli import _in_app
     from server.db import session_scope
     from server.models import Job
-    from server.releases import default_period, publish
+    from server.release_evidence import default_period
+    from server.releases import publish
 
     def action(app: Flask) -> str:
         user_id, actor = _user(args.by, admin=True)

@@ -9,19 +9,16 @@ operators (drafts are jobs, and stay with the admins).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, distinct, func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from analysis.schema import text_problem
@@ -30,9 +27,7 @@ from server.db import session_scope
 from server.jobs import job_folder
 from server.models import (
     MAX_ID,
-    Device,
     Job,
-    Measurement,
     OperatorResponse,
     Release,
     ReleaseProduct,
@@ -41,17 +36,15 @@ from server.models import (
 )
 from server.notify import notify, provider_ids
 from server.products import product_files
+from server.release_evidence import evidence_of, products_of, shortfalls_of
+from server.release_verdicts import verdict_rows
 
 __all__ = [
-    "Shortfall",
-    "default_period",
-    "evidence_shortfalls",
     "previous_release",
     "publish",
     "release_file",
     "release_of_job",
     "release_products_for",
-    "shortfalls",
     "visible_release",
     "withdraw",
 ]
@@ -59,7 +52,6 @@ __all__ = [
 Scope = tuple[str, ...] | None
 WIB = ZoneInfo("Asia/Jakarta")
 JUDGED = ("strong", "weak", "none")  # verdicts that close a verification item
-FIX_DECIMALS = 4  # positions rounded to 1e-4 degree (about 11 m) count as one fix
 
 
 def visible_release(release_id: int, scope: Scope) -> Release | None:
@@ -122,95 +114,6 @@ def previous_release(release: Release, product: str) -> Release | None:
     return found
 
 
-# --- evidence --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shortfall:
-    """One product's evidence below a configured minimum."""
-
-    product: str
-    what: str  # "readings", "fixes" or "surveyed_share"
-    value: float
-    needed: float
-
-    def sentence(self) -> str:
-        """The shortfall in plain English (the pages translate it themselves)."""
-        if self.what == "surveyed_share":
-            return (
-                f"{self.product}: {self.value * 100:.1f} % of the map area surveyed, "
-                f"the minimum is {self.needed * 100:.1f} %."
-            )
-        word = "readings" if self.what == "readings" else "distinct fixes"
-        return f"{self.product}: {self.value:.0f} {word}, the minimum is {self.needed:.0f}."
-
-
-def _products(job: Job) -> list[dict[str, Any]]:
-    """The job's results that are products (an operator without readings has none)."""
-    return [r for r in job.results or [] if "product" in r]
-
-
-def product_fixes(job_id: int, product: str) -> int:
-    """Distinct positions (about 10 m apart) among the readings a product was built from."""
-    path = job_folder(job_id, product) / "measurements.csv"
-    if not path.is_file():
-        return 0
-    frame = pd.read_csv(path, usecols=["lat", "lon"])
-    return int(frame.round(FIX_DECIMALS).drop_duplicates().shape[0])
-
-
-def _evidence(job: Job) -> dict[str, dict[str, Any]]:
-    """What each product was built from: readings, distinct fixes, surveyed share."""
-    return {
-        r["product"]: {
-            "readings": int(r.get("readings") or 0),
-            "fixes": product_fixes(job.id, r["product"]),
-            "surveyed_share": float(r.get("surveyed_share") or 0.0),
-        }
-        for r in _products(job)
-    }
-
-
-def _shortfalls_of(evidence: dict[str, dict[str, Any]]) -> list[Shortfall]:
-    config = current_app.config
-    minimum = {
-        "readings": float(config["RELEASE_MIN_READINGS"]),
-        "fixes": float(config["RELEASE_MIN_FIXES"]),
-        "surveyed_share": float(config["RELEASE_MIN_SURVEYED_SHARE"]),
-    }
-    return [
-        Shortfall(product, what, float(found[what]), needed)
-        for product, found in sorted(evidence.items())
-        for what, needed in minimum.items()
-        if float(found[what]) < needed
-    ]
-
-
-def shortfalls(job: Job) -> list[Shortfall]:
-    """Each product's evidence below ``RELEASE_MIN_READINGS``, ``RELEASE_MIN_FIXES`` or
-    ``RELEASE_MIN_SURVEYED_SHARE``."""
-    return _shortfalls_of(_evidence(job))
-
-
-def evidence_shortfalls(job: Job) -> list[str]:
-    """Plain sentences, one per product and measure below its configured minimum."""
-    return [s.sentence() for s in shortfalls(job)]
-
-
-def default_period(job: Job) -> tuple[date | None, date | None]:
-    """The first and last day (WIB) of the readings a job used."""
-    inputs = job.inputs or {}
-
-    def day(text: str | None) -> date | None:
-        if not text:
-            return None
-        stamp = pd.Timestamp(text)
-        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-        return stamp.tz_convert(WIB).date()
-
-    return day(inputs.get("first_observed")), day(inputs.get("last_observed"))
-
-
 # --- publishing ----------------------------------------------------------------------
 
 
@@ -233,123 +136,6 @@ def _manifest(job_id: int, product: str) -> list[dict[str, Any]]:
             {"name": name, "bytes": (folder / name).stat().st_size, "sha256": digest.hexdigest()}
         )
     return files
-
-
-def _csv_rows(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
-
-
-def _number(text: str | None, kind: type = float) -> Any:
-    try:
-        return kind(float(text)) if text not in (None, "") else kind(0)
-    except ValueError:
-        return kind(0)
-
-
-def village_evidence(
-    session: Session, uploads: list[str], operator: str, tech: str
-) -> dict[str, dict[str, Any]]:
-    """Per village code: the approved readings of ``operator`` (``tech`` or no service) in
-    ``uploads``, distinct fixes, distinct officers, first and last day (WIB)."""
-    if not uploads:
-        return {}
-    mcc, mnc = operator.split("-", 1)
-    scale = 10**FIX_DECIMALS
-    chosen = and_(
-        Measurement.upload_id.in_(uploads),
-        Measurement.excluded.is_(False),
-        Measurement.mcc == mcc,
-        Measurement.mnc == mnc,
-        Measurement.tech.in_([tech, "NONE"]),
-        Measurement.village_code.is_not(None),
-    )
-    rows = session.execute(
-        select(
-            Measurement.village_code,
-            func.count(),
-            func.sum(case((Measurement.tech == "NONE", 1), else_=0)),
-            func.count(distinct(Device.officer_id)),
-            func.min(Measurement.observed_at),
-            func.max(Measurement.observed_at),
-        )
-        .join(Device, Device.id == Measurement.source_device_id)
-        .where(chosen)
-        .group_by(Measurement.village_code)
-    ).all()
-    positions = (
-        select(
-            Measurement.village_code.label("code"),
-            func.round(Measurement.lat * scale).label("y"),
-            func.round(Measurement.lon * scale).label("x"),
-        )
-        .where(chosen)
-        .distinct()
-        .subquery()
-    )
-    fixes: dict[str, int] = {
-        code: int(n)
-        for code, n in session.execute(
-            select(positions.c.code, func.count()).group_by(positions.c.code)
-        )
-    }
-    return {
-        code: {
-            "readings": int(count),
-            "no_service": int(none or 0),
-            "officers": int(officers),
-            "fixes": int(fixes.get(code, 0)),
-            "first_day": _wib_day(first),
-            "last_day": _wib_day(last),
-        }
-        for code, count, none, officers, first, last in rows
-    }
-
-
-def _wib_day(moment: datetime | None) -> date | None:
-    return None if moment is None else moment.astimezone(WIB).date()
-
-
-def _verdict_rows(
-    session: Session, release_id: int, job: Job, result: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The rows of ``village_verdicts`` for one product: villages.csv with its evidence."""
-    operator, tech = result["operator"], result["tech"]
-    evidence = village_evidence(
-        session, list((job.inputs or {}).get("uploads") or []), operator, tech
-    )
-    rmse = result.get("rmse_db")
-    rows = []
-    for row in _csv_rows(job_folder(job.id, result["product"]) / "villages.csv"):
-        code = row["kode"]
-        found = evidence.get(code, {})
-        rows.append(
-            {
-                "release_id": release_id,
-                "village_code": code[:32],
-                "operator": operator,
-                "tech": tech,
-                "village": (row.get("nama") or "")[:120],
-                "kecamatan": (row.get("nama_kec") or "")[:120],
-                "kabkota": (row.get("nama_kabkota") or "")[:120],
-                "verdict": row["verdict"],
-                "reason": row.get("reason") or None,
-                "readings": found.get("readings", _number(row.get("samples"), int)),
-                "no_service": found.get("no_service", _number(row.get("no_service_samples"), int)),
-                "fixes": found.get("fixes", 0),
-                "officers": found.get("officers", 0),
-                "first_day": found.get("first_day"),
-                "last_day": found.get("last_day"),
-                "surveyed_share": _number(row.get("surveyed_share")),
-                "strong_share": _number(row.get("strong_share")),
-                "weak_share": _number(row.get("weak_share")),
-                "none_share": _number(row.get("none_share")),
-                "rmse_db": None if rmse is None else float(rmse),
-            }
-        )
-    return rows
 
 
 def _check_text(label: str, text: str | None, limit: int, required: bool = False) -> str | None:
@@ -421,11 +207,11 @@ def publish(
                     release=existing,
                 )
             )
-        results = _products(job)
+        results = products_of(job)
         if not results:
             raise ValueError(_("job %(id)s has no products", id=job_id))
-        evidence = _evidence(job)
-        gaps = _shortfalls_of(evidence)
+        evidence = evidence_of(job)
+        gaps = shortfalls_of(evidence)
         if gaps and not override:
             raise ValueError(
                 "too little evidence to publish: "
@@ -466,7 +252,7 @@ def publish(
                     files=_manifest(job_id, result["product"]),
                 )
             )
-            verdicts.extend(_verdict_rows(session, release.id, job, result))
+            verdicts.extend(verdict_rows(session, release.id, job, result))
         if verdicts:
             session.execute(insert(VillageVerdict), verdicts)
         record(

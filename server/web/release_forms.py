@@ -12,7 +12,8 @@ from wtforms import BooleanField, DateField, IntegerField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from server.models import Job
-from server.releases import Shortfall, default_period, release_of_job, shortfalls
+from server.release_evidence import Shortfall, default_period, shortfalls
+from server.releases import release_of_job
 
 __all__ = ["PublishForm", "WithdrawForm", "publishing", "shortfall_text"]
 

@@ -21,13 +21,13 @@ from server.db import session_scope
 from server.models import MAX_ID, Job, Release, ReleaseProduct, User, VillageVerdict
 from server.offices import current_scope, owns
 from server.products import download_name, product_archive
+from server.release_evidence import shortfalls
 from server.releases import (
     JUDGED,
     Scope,
     publish,
     release_file,
     release_products_for,
-    shortfalls,
     visible_release,
     withdraw,
 )

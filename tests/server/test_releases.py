@@ -30,7 +30,8 @@ from server.models import (
     VillageVerdict,
 )
 from server.products import product_files
-from server.releases import evidence_shortfalls, previous_release, publish, withdraw
+from server.release_evidence import evidence_shortfalls
+from server.releases import previous_release, publish, withdraw
 from tests.analysis.test_cli_errors import assert_one_error, run
 from tests.server.releases_support import build_site, clone_job, fetch
 from tests.server.web import csrf_token, login
