@@ -80,7 +80,7 @@ def _user(username: str | None, admin: bool) -> tuple[int, str]:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from server.cli import _in_app
+    from server.cli_app import in_app
     from server.db import session_scope
     from server.models import Job
     from server.release_evidence import default_period
@@ -110,7 +110,7 @@ def _publish(args: argparse.Namespace) -> int:
         )
         return f"job {args.job_id} published as release {release_id}"
 
-    return _in_app(args.db, action)
+    return in_app(args.db, action)
 
 
 def _releases(args: argparse.Namespace) -> int:
@@ -118,12 +118,12 @@ def _releases(args: argparse.Namespace) -> int:
 
     from sqlalchemy import func, select
 
-    from server.cli import _app_scope, _print_table
+    from server.cli_app import app_scope, print_table
     from server.db import session_scope
     from server.models import Release
 
     zone = ZoneInfo("Asia/Jakarta")
-    with _app_scope(args.db), session_scope() as db:
+    with app_scope(args.db), session_scope() as db:
         total = db.scalar(select(func.count(Release.id))) or 0
         rows = db.scalars(
             select(Release)
@@ -144,7 +144,7 @@ def _releases(args: argparse.Namespace) -> int:
                     published,
                 ]
             )
-    _print_table(table)
+    print_table(table)
     print(f"{len(rows)} of {total} releases shown (times in WIB)")
     return 0
 
@@ -152,7 +152,7 @@ def _releases(args: argparse.Namespace) -> int:
 def _api_token(args: argparse.Namespace) -> int:
     from analysis.schema import text_problem
     from server.accounts import create_api_token
-    from server.cli import _in_app
+    from server.cli_app import in_app
 
     name = args.name.strip()
     if not name or len(name) > 64 or text_problem(name):
@@ -162,4 +162,4 @@ def _api_token(args: argparse.Namespace) -> int:
         user_id, _actor = _user(args.username, admin=False)
         return create_api_token(user_id, name, "cli")
 
-    return _in_app(args.db, action)
+    return in_app(args.db, action)

@@ -92,11 +92,11 @@ def _replace(target: Path, write: Callable[[Path], object]) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from server.cli import _app_scope
+    from server.cli_app import app_scope
     from server.report_xlsx import write_xlsx
     from server.reports import Area, ReportError, build_report, write_csv
 
-    with _app_scope(args.db):
+    with app_scope(args.db):
         try:
             report = build_report(args.release, Area.of_code(args.office))
         except ReportError as exc:
@@ -113,10 +113,10 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _metadata(args: argparse.Namespace) -> int:
-    from server.cli import _app_scope
+    from server.cli_app import app_scope
     from server.metadata import ckan_package, iso19139_xml, release_metadata
 
-    with _app_scope(args.db):
+    with app_scope(args.db):
         try:
             meta = release_metadata(args.release)
         except LookupError as exc:
@@ -132,10 +132,10 @@ def _metadata(args: argparse.Namespace) -> int:
 
 
 def _opendata(args: argparse.Namespace) -> int:
-    from server.cli import _app_scope
+    from server.cli_app import app_scope
     from server.opendata import write_opendata
 
-    with _app_scope(args.db):
+    with app_scope(args.db):
         try:
             manifest = write_opendata(args.release, args.out)
         except LookupError as exc:
