@@ -85,6 +85,12 @@ DEFAULTS: dict[str, Any] = {
     # maps draw the offline basemap of boundaries only (server/static/basemap.js).
     "BASEMAP_TILES": None,
     "BASEMAP_ATTRIBUTION": None,
+    # Optional offline basemap: a PMTiles v3 file on this server (vector MVT, e.g. a Protomaps
+    # extract of Sumatra, or raster PNG/JPEG/WebP), served at /map/basemap.pmtiles, and its
+    # attribution (default: the Protomaps/OpenStreetMap credit for vector files, the file's
+    # own for raster ones). A missing or unreadable file is left out with a line in the log.
+    "BASEMAP_PMTILES": None,
+    "BASEMAP_PMTILES_ATTRIBUTION": None,
 }
 
 

@@ -1,5 +1,5 @@
 /* Every map of the pages gets the offline basemap (village outlines with their names, and the
-   admin's tile server when one is set: basemap.js), unless its element says
+   admin's tile server and offline PMTiles file when set: basemap.js), unless its element says
    data-basemap="off" or "own" (the page's script attaches it itself); and zoom buttons titled
    in the page's language. */
 "use strict";

@@ -137,6 +137,7 @@ def init_web(app: Flask) -> None:
         admin,
         auditlog,
         auth,
+        basemap_files,
         changes,
         dashboard,
         jobs,
@@ -180,6 +181,7 @@ def init_web(app: Flask) -> None:
         Blueprint("vendor", __name__, static_folder=str(vendor), static_url_path="/static/vendor")
     )
     init_static_versions(app)
+    basemap_files.init_basemap_files(app)  # the offline PMTiles basemap, when configured
     pages = (auth, dashboard, review, auditlog, admin, jobs, provider, releases, changes)
     for module in (*pages, responses, villages, notifications, priorities):
         app.register_blueprint(module.bp)

@@ -1,19 +1,26 @@
 /* PetaSinyal offline basemap for Leaflet: kabupaten/kota, kecamatan and desa outlines in quiet
    greys under the data, their names from a zoom on; optionally tiles from an XYZ server set by
-   the admin. The user's choice of layers is kept (localStorage). One file shared by the web
-   pages (server/static/basemap.js) and the offline map.html (written into the page).
+   the admin, and an offline PMTiles file on the server (vector drawn by the vendored
+   protomaps-leaflet, raster read with the vendored pmtiles; either script is loaded only when
+   the layer is first shown). The user's choice of layers is kept (localStorage). One file
+   shared by the web pages (server/static/basemap.js) and the offline map.html (written into
+   the page).
 
    PetaBasemap.outlines(data)            -> L.LayerGroup of a GeoJSON: LineStrings/Polygons with
                                             properties.level (kabkota|kecamatan|desa; none = desa)
                                             and Points with properties.name (label places);
                                             polygons without label points get their name at
                                             their centre.
-   PetaBasemap.attach(map, options)      -> {outlines, tiles, control, ready}; options: data
-                                            (GeoJSON) or url (fetched with ?z=8|10|12|14 as the
-                                            zoom changes, e.g. /map/villages.geojson), tiles,
-                                            attribution, labels, storageKey, control (false: no
-                                            layer switch).
-   Reads <meta name="petasinyal-basemap-tiles|-attribution"> when options give no tiles. */
+   PetaBasemap.attach(map, options)      -> {outlines, tiles, pmtiles, control, ready};
+                                            options: data (GeoJSON) or url (fetched with
+                                            ?z=8|10|12|14 as the zoom changes, e.g.
+                                            /map/villages.geojson), tiles, attribution,
+                                            pmtiles ({url, kind: vector|raster, script,
+                                            minZoom, maxZoom, attribution}), labels,
+                                            storageKey, control (false: no layer switch).
+   Reads <meta name="petasinyal-basemap-tiles|-attribution"> when options give no tiles, and
+   <meta name="petasinyal-basemap-pmtiles" content=URL data-kind data-script data-min-zoom
+   data-max-zoom data-attribution> when they give no pmtiles. */
 "use strict";
 
 (function () {
@@ -25,7 +32,9 @@
   const LABEL_ZOOM = { kabkota: 8, kecamatan: 11, desa: 13 };
   const LEVELS = ["desa", "kecamatan", "kabkota"];
   const LEVELS_Z = [8, 10, 12, 14]; // the zooms the server simplifies outlines for
-  const WORDS = { outlines: "Batas wilayah", tiles: "Peta jalan", none: "Tanpa latar" };
+  const WORDS = {
+    outlines: "Batas wilayah", tiles: "Peta jalan", pmtiles: "Peta luring (PMTiles)", none: "Tanpa latar",
+  };
   const CSS = `
     .pb-label { background: none; border: 0; white-space: nowrap; pointer-events: none;
       font: 11px/1.2 sans-serif; color: #555; text-align: center;
@@ -139,6 +148,82 @@
     return tag && tag.content ? tag.content : null;
   }
 
+  const scripts = {};
+  function loadScript(src) {
+    /* Each vendored script once per page, when a layer first needs it. */
+    scripts[src] = scripts[src] || new Promise((resolve, reject) => {
+      const tag = document.createElement("script");
+      tag.src = src;
+      tag.onload = resolve;
+      tag.onerror = () => reject(new Error(`cannot load ${src}`));
+      document.head.appendChild(tag);
+    });
+    return scripts[src];
+  }
+
+  function rasterLayer(archive, options) {
+    /* Image tiles of a PMTiles archive drawn on canvases: no blob: URLs, which the pages'
+       Content-Security-Policy (img-src 'self' data:) would refuse. */
+    const Layer = L.GridLayer.extend({
+      createTile(coords, done) {
+        const tile = document.createElement("canvas");
+        const size = this.getTileSize();
+        tile.width = size.x;
+        tile.height = size.y;
+        const abort = new AbortController();
+        tile._pbAbort = abort;
+        archive.getZxy(coords.z, coords.x, coords.y, abort.signal)
+          .then((found) => (found ? createImageBitmap(new Blob([found.data])) : null))
+          .then((image) => {
+            if (image) tile.getContext("2d").drawImage(image, 0, 0, size.x, size.y);
+            done(null, tile);
+          })
+          .catch((error) => { if (error.name !== "AbortError") done(error, tile); });
+        return tile;
+      },
+    });
+    const layer = new Layer(options);
+    layer.on("tileunload", (e) => e.tile._pbAbort && e.tile._pbAbort.abort());
+    return layer;
+  }
+
+  function pmtilesSpec() {
+    const tag = document.querySelector('meta[name="petasinyal-basemap-pmtiles"]');
+    if (!tag || !tag.content) return null;
+    const d = tag.dataset;
+    return {
+      url: tag.content, kind: d.kind, script: d.script, attribution: d.attribution,
+      minZoom: Number(d.minZoom || 0), maxZoom: Number(d.maxZoom || 15),
+    };
+  }
+
+  function pmtilesLayer(spec) {
+    /* A group that, when first shown, loads its script and adds the archive's layer. */
+    const group = L.layerGroup();
+    let made = null;
+    group.on("add", () => {
+      made = made || loadScript(spec.script).then(() => {
+        const common = {
+          pane: "tilePane", minNativeZoom: spec.minZoom, maxNativeZoom: spec.maxZoom, maxZoom: 19,
+        };
+        if (spec.kind === "vector") {
+          /* protomaps-leaflet over-zooms on its own beyond the data's last zoom */
+          return protomapsL.leafletLayer({
+            url: spec.url, flavor: "light", lang: document.documentElement.lang || "id",
+            maxDataZoom: spec.maxZoom, maxZoom: 19, pane: "tilePane",
+            ...(spec.attribution ? { attribution: spec.attribution } : {}),
+          });
+        }
+        const archive = new pmtiles.PMTiles(spec.url);
+        if (spec.attribution) return rasterLayer(archive, { ...common, attribution: spec.attribution });
+        return archive.getMetadata().catch(() => ({})).then((info) => (
+          rasterLayer(archive, { ...common, attribution: (info && info.attribution) || "" })));
+      });
+      made.then((layer) => group.addLayer(layer)).catch((error) => console.warn(error.message));
+    });
+    return group;
+  }
+
   function load(key) {
     try { return JSON.parse(localStorage.getItem(key)) || {}; } catch (e) { return {}; }
   }
@@ -151,13 +236,16 @@
     panes(map);
     const words = { ...WORDS, ...(options.labels || {}) };
     const key = options.storageKey || "petasinyal.basemap";
-    const choice = { outlines: true, tiles: true, ...load(key) };
+    const pmSpec = options.pmtiles || pmtilesSpec();
+    /* offline first: the server's own file before an internet tile server */
+    const choice = { outlines: true, tiles: !pmSpec, pmtiles: true, ...load(key) };
     const tilesUrl = options.tiles || meta("tiles");
     const tiles = tilesUrl ? L.tileLayer(tilesUrl, {
       attribution: options.attribution || meta("attribution") || "", maxZoom: 19, pane: "tilePane",
     }) : null;
     const group = L.layerGroup();
-    const result = { outlines: group, tiles, control: null, ready: null };
+    const offline = pmSpec ? pmtilesLayer(pmSpec) : null;
+    const result = { outlines: group, tiles, pmtiles: offline, control: null, ready: null };
     const fill = (data) => { group.clearLayers(); group.addLayer(outlines(data)); return data; };
     if (options.data) result.ready = Promise.resolve(fill(options.data));
     else if (options.url) {
@@ -179,15 +267,18 @@
     } else result.ready = Promise.resolve(null);
     if (choice.outlines) group.addTo(map);
     if (tiles && choice.tiles) tiles.addTo(map);
+    if (offline && choice.pmtiles) offline.addTo(map);
     map.getContainer().style.background = "#f7f7f4"; // paper, not Leaflet's grey, without tiles
     const overlays = { [words.outlines]: group };
     if (tiles) overlays[words.tiles] = tiles;
+    if (offline) overlays[words.pmtiles] = offline;
     if (options.control !== false) {
       result.control = L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
     }
     map.on("overlayadd overlayremove", (e) => {
       if (e.layer === group) choice.outlines = e.type === "overlayadd";
       else if (e.layer === tiles) choice.tiles = e.type === "overlayadd";
+      else if (e.layer === offline) choice.pmtiles = e.type === "overlayadd";
       else return;
       save(key, choice);
     });
