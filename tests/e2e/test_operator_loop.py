@@ -26,7 +26,7 @@ from tests.browser import chromium_page
 from tests.conftest import SHARED_DATA, require_part
 from tests.server.conftest import auth, enrol, reading
 from tests.server.live import site_app, thread_server
-from tests.server.web import PASSWORD, make_cast, recent_survey, send_survey
+from tests.server.web import browser_login, make_cast, recent_survey, send_survey
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "operator-loop"
@@ -73,15 +73,6 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(path), full_page=True)
     if EXTRA_SHOTS.is_dir():
         shutil.copy(path, EXTRA_SHOTS / path.name)
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def _publish(page: Any, base: str, job_id: int, title: str, shot: str) -> int:
@@ -145,12 +136,12 @@ def test_the_loop_with_the_operators(site: dict[str, Any]) -> None:
     base, app = site["base"], site["app"]
     with chromium_page() as (page, problems):
         # 1. the admin publishes the job as a release
-        _login(page, base, "admin")
+        browser_login(page, base, "admin")
         first = _publish(page, base, site["job"], "Rilis uji pertama", "1-publish")
         _shot(page, "2-release-admin")
 
         # 2. the provider sees the release, its villages, and the blankspots to answer
-        _login(page, base, "tsel")
+        browser_login(page, base, "tsel")
         page.goto(f"{base}/releases")
         assert page.locator(f"a[href='/releases/{first}']").count() >= 1
         _shot(page, "3-provider-releases")
@@ -183,7 +174,7 @@ def test_the_loop_with_the_operators(site: dict[str, Any]) -> None:
         _shot(page, "7-disputed")
 
         # 4. the admin accepts; a verification campaign is opened
-        _login(page, base, "admin")
+        browser_login(page, base, "admin")
         page.goto(f"{base}/responses?state=pending")
         page.click(f"a[href='/responses/{response_id}']")
         page.wait_for_selector("#response-map[data-ready]")
@@ -201,7 +192,7 @@ def test_the_loop_with_the_operators(site: dict[str, Any]) -> None:
         _shot(page, "8-accepted")
 
         # 5. the officer sees the campaign: in the pages and on the phone
-        _login(page, base, "ani")
+        browser_login(page, base, "ani")
         page.goto(f"{base}/verification")
         assert campaign_name in page.locator("main").inner_text()
         _shot(page, "9-officer-verification")
@@ -212,7 +203,7 @@ def test_the_loop_with_the_operators(site: dict[str, Any]) -> None:
         # 6. the officer surveys the village again; the next release closes the item
         _resurvey(site, code)
         second_job = _job(app, site["ids"]["admin"])
-        _login(page, base, "admin")
+        browser_login(page, base, "admin")
         second = _publish(page, base, second_job, "Rilis uji kedua", "10-publish-second")
         with app.app_context(), session_scope() as db:
             item = db.get(OperatorResponse, response_id)
@@ -220,7 +211,7 @@ def test_the_loop_with_the_operators(site: dict[str, Any]) -> None:
             outcome = item.outcome
         assert outcome in ("confirmed", "still_blankspot")
 
-        _login(page, base, "tsel")
+        browser_login(page, base, "tsel")
         page.goto(f"{base}/responses/{response_id}")
         page.wait_for_selector("#response-map[data-ready]")
         assert "Rilis uji kedua" in page.locator("#timeline").inner_text()

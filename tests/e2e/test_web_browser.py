@@ -19,7 +19,7 @@ from server.releases import publish
 from server.review import review_upload
 from tests.browser import chromium_page
 from tests.server.live import site_app, thread_server
-from tests.server.web import PASSWORD, make_cast, recent_survey, send_survey
+from tests.server.web import browser_login, make_cast, recent_survey, send_survey
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
@@ -73,14 +73,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     app.extensions["petasinyal.worker"].stop()
 
 
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
 def _state(app: Any, upload_id: str) -> tuple[str, str | None]:
     with app.app_context(), session_scope() as db:
         upload = db.get(Upload, upload_id)
@@ -97,7 +89,7 @@ def test_admin_reviews_builds_maps_and_downloads(site: dict[str, Any], tmp_path:
     with chromium_page() as (page, problems):
         page.goto(f"{base}/login")
         _shot(page, "login")
-        _login(page, base, "admin")
+        browser_login(page, base, "admin")
         page.wait_for_selector("#survey-map[data-ready]")
         _shot(page, "dashboard")
         page.click("nav.menu >> text=Pemeriksaan")
@@ -169,7 +161,7 @@ def test_admin_reviews_builds_maps_and_downloads(site: dict[str, Any], tmp_path:
 def test_provider_sees_only_its_own_operator(site: dict[str, Any]) -> None:
     base = site["base"]
     with chromium_page() as (page, problems):
-        _login(page, base, "tsel")
+        browser_login(page, base, "tsel")
         assert page.url.endswith("/provider")
         portal = page.locator("main").inner_text()
         assert "510-10" in portal and "510-11" not in portal
@@ -194,7 +186,7 @@ def test_officer_sees_own_uploads_and_cannot_review(site: dict[str, Any]) -> Non
     base, app = site["base"], site["app"]
     budi_upload = site["budi"][-1]
     with chromium_page() as (page, problems):
-        _login(page, base, "budi")
+        browser_login(page, base, "budi")
         page.goto(f"{base}/uploads?state=all")
         assert page.locator("table.list tbody tr").count() == len(site["budi"])
         _shot(page, "officer-uploads")
@@ -220,7 +212,7 @@ def test_pages_fit_a_phone(site: dict[str, Any], path: str) -> None:
         path, path
     )
     with chromium_page(width=390, height=844) as (page, problems):
-        _login(page, base, "admin")
+        browser_login(page, base, "admin")
         page.goto(f"{base}{target}")
         page.wait_for_load_state("networkidle")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.server.pg import _free_port
 
@@ -56,10 +56,35 @@ def wait_until(condition: Any, timeout: float = 30.0, step: float = 0.05) -> Non
         pause.wait(step)
 
 
+_BODY = "petasinyal.test.body"
+
+
+class _ClosingHandler(WSGIRequestHandler):
+    """Werkzeug's handler, closing the answer's body when the browser drops the connection
+    mid-answer (werkzeug then leaves a static file open: a ResourceWarning in a later test)."""
+
+    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+        body = (environ or {}).pop(_BODY, None)
+        if body is not None and hasattr(body, "close"):
+            body.close()
+        super().connection_dropped(error, environ)
+
+
+def _kept_body(app: Flask) -> Any:
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        body = app(environ, start_response)
+        environ[_BODY] = body
+        return body
+
+    return serve
+
+
 @contextmanager
 def thread_server(app: Flask) -> Iterator[str]:
     """Serve ``app`` threaded on 127.0.0.1 and a free port; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, _kept_body(app), threaded=True, request_handler=_ClosingHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -23,7 +23,7 @@ from tests.browser import ARGS, CHROMIUM
 from tests.conftest import require_part
 from tests.server.live import site_app as live_site_app
 from tests.server.live import thread_server
-from tests.server.web import PASSWORD, make_cast, recent_survey, send_survey
+from tests.server.web import browser_login, make_cast, recent_survey, send_survey
 
 __all__ = [
     "Visit",
@@ -150,12 +150,7 @@ def browser() -> Iterator[Any]:
 def logged_in_state(chromium: Any, base: str, username: str) -> dict[str, Any]:
     """The cookies of a logged-in session, so each page can then start with an empty cache."""
     context = chromium.new_context()
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    browser_login(context.new_page(), base, username)
     state: dict[str, Any] = context.storage_state()
     context.close()
     return state

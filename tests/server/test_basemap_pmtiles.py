@@ -25,7 +25,7 @@ from server.web.basemap_files import read_archive
 from tests.browser import chromium_page
 from tests.server.live import thread_server
 from tests.server.test_basemap_pmtiles_writer import mvt, tile_at, tile_xy, write_pmtiles
-from tests.server.web import PASSWORD, login, make_cast
+from tests.server.web import browser_login, login, make_cast
 
 SHOTS = Path(os.environ.get("H2_SHOTS") or Path(__file__).resolve().parents[1] / "artifacts")
 BOX = (100.0, -0.55, 100.6, -0.08)  # the simulated villages (lon_min, lat_min, lon_max, lat_max)
@@ -253,14 +253,6 @@ def _middle(village: dict[str, Any]) -> tuple[float, float]:
     return (west + east) / 2, math.degrees(math.atan(math.sinh(y / 2)))
 
 
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
 TILES_JS = """() => [...document.querySelectorAll('.leaflet-tile-pane canvas.leaflet-tile-loaded')]
   .map((c) => { const r = c.getBoundingClientRect();
     const p = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data;
@@ -304,7 +296,7 @@ def test_a_page_map_draws_the_archive_in_chromium_and_keeps_the_choice(
                 else None
             ),
         )
-        _login(page, base, "admin")
+        browser_login(page, base, "admin")
         page.goto(f"{base}/villages/{code}")
         page.wait_for_selector("#village-map[data-ready]")
         page.wait_for_function(
@@ -338,7 +330,7 @@ def test_a_page_map_draws_the_archive_in_chromium_and_keeps_the_choice(
 def test_the_layer_is_named_in_english(site: Flask) -> None:
     code = _village_code(site)
     with thread_server(site) as base, chromium_page(1366, 900) as (page, problems):
-        _login(page, base, "ani")
+        browser_login(page, base, "ani")
         page.goto(f"{base}/lang/en?next=/villages/{code}")
         page.wait_for_selector("#village-map[data-ready]")
         page.wait_for_selector(".leaflet-control-layers")
@@ -361,7 +353,7 @@ EARTH, WATER = [226, 223, 218], [128, 222, 234]  # protomaps' light flavour
 def test_a_vector_archive_is_drawn_by_protomaps_leaflet(vector_site: Flask) -> None:
     code = _village_code(vector_site)
     with thread_server(vector_site) as base, chromium_page(1366, 900) as (page, problems):
-        _login(page, base, "admin")
+        browser_login(page, base, "admin")
         page.goto(f"{base}/villages/{code}")
         page.wait_for_selector("#village-map[data-ready]")
         page.wait_for_function(

@@ -22,7 +22,7 @@ from server.review import review_upload
 from tests.browser import chromium_page
 from tests.server.conftest import auth, enrol, reading
 from tests.server.live import site_app, thread_server
-from tests.server.web import PASSWORD, make_cast
+from tests.server.web import browser_login, make_cast
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(
@@ -93,14 +93,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         }
 
 
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
 def _excluded(app: Any, upload_id: str) -> int:
     with app.app_context(), session_scope() as db:
         return int(
@@ -116,7 +108,7 @@ def _excluded(app: Any, upload_id: str) -> int:
 def test_the_map_groups_fits_and_excludes_from_a_popup(site: dict[str, Any]) -> None:
     base, app, upload_id = site["base"], site["app"], site["spots"]
     with chromium_page(1366, 900) as (page, problems):
-        _login(page, base, "admin")
+        browser_login(page, base, "admin")
         page.goto(f"{base}/uploads?state=all")
         row = page.locator("table.queue tbody tr", has_text="budi").inner_text()
         assert "Telkomsel (510-10)" in row and "admin: “GPS lompat" in row
@@ -166,7 +158,7 @@ def test_the_map_groups_fits_and_excludes_from_a_popup(site: dict[str, Any]) -> 
 def test_screenshots_of_the_queue_and_an_upload(site: dict[str, Any], width: int) -> None:
     base = site["base"]
     with chromium_page(width, 844 if width < 600 else 900) as (page, problems):
-        _login(page, base, "admin")
+        browser_login(page, base, "admin")
         page.goto(f"{base}/uploads?state=all")
         page.screenshot(path=str(SHOTS / f"queue-all-{width}.png"), full_page=True)
         page.goto(f"{base}/uploads/{site['sent_back']}")
@@ -179,7 +171,7 @@ def test_screenshots_of_the_queue_and_an_upload(site: dict[str, Any], width: int
         page.screenshot(path=str(SHOTS / f"upload-spots-{width}.png"))
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     with chromium_page(width, 844 if width < 600 else 900) as (page, more):
-        _login(page, base, "budi")
+        browser_login(page, base, "budi")
         page.goto(f"{base}/uploads")
         assert site["sent_back"][:8] in page.content()  # sent back: in the default view
         page.screenshot(path=str(SHOTS / f"officer-queue-{width}.png"), full_page=True)

@@ -47,6 +47,17 @@ def login(client: FlaskClient, name: str, password: str = PASSWORD) -> Any:
     return client.post("/login", data={"username": name, "password": password, "csrf_token": token})
 
 
+def browser_login(page: Any, base: str, name: str, password: str = PASSWORD) -> None:
+    """Log a Playwright ``page`` in through the login form of the server at ``base`` (any
+    earlier session's cookies are dropped first)."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
 def post_form(client: FlaskClient, path: str, data: dict[str, Any], page: str = "/account") -> Any:
     """POST a form the way the browser does: with the session's CSRF token."""
     return client.post(path, data={**data, "csrf_token": csrf_token(client, page)})
