@@ -104,7 +104,7 @@ def prepare_batch(batch_id: str, items: list[Any], now: datetime) -> PreparedBat
     seen: set[str] = set()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            problems = [{"field": "record", "reason": "expected a JSON object"}]
+            problems = [{"field": "record", "reason": "expected a JSON object", "code": "type"}]
             prepared.rejected.append({"index": index, "id": None, "problems": problems})
             continue
         clean, found = check(item, now)
@@ -113,7 +113,10 @@ def prepare_batch(batch_id: str, items: list[Any], now: datetime) -> PreparedBat
                 {
                     "index": index,
                     "id": _shown_id(item.get("id")),
-                    "problems": [{"field": p.field, "reason": p.reason} for p in found],
+                    # code: the kind of problem, so the phone can say it in its own language
+                    "problems": [
+                        {"field": p.field, "reason": p.reason, "code": p.code} for p in found
+                    ],
                 }
             )
         elif clean["id"] in seen:

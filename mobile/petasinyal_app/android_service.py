@@ -88,6 +88,8 @@ def notification_text(status: Mapping[str, Any] | None, language: str) -> Notifi
         )
     if not status.get("auto"):
         title = translate("Survei otomatis mati", language)
+    elif status.get("gps_off"):
+        title = translate("Survei otomatis: lokasi ponsel mati", language)
     elif status.get("gps_problem"):
         title = translate("Survei otomatis: menunggu GPS", language)
     else:

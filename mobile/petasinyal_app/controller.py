@@ -186,6 +186,7 @@ class SurveyController:
             "record": self.tr("REKAM TITIK"),
             "can_record": bool(s.get("fix"))
             and s.get("gps_problem") is None
+            and not s.get("gps_off")
             and bool(permission.get("ready", True)),
             "auto": self.tr("Hentikan otomatis") if s.get("auto") else self.tr("Mulai otomatis"),
             "auto_on": bool(s.get("auto")),
@@ -225,6 +226,12 @@ class SurveyController:
         fix = self.snapshot.get("fix")
         problem = self.snapshot.get("gps_problem")
         said = self.tr(problem["text"], **(problem.get("args") or {})) if problem else ""
+        if self.snapshot.get("gps_off"):  # no fix will come: waiting outdoors would not help
+            return {
+                "kind": "none",
+                "word": self.tr("Lokasi ponsel mati"),
+                "detail": self.tr("Nyalakan Lokasi di pengaturan cepat ponsel"),
+            }
         if fix is None:
             word = self.tr("Belum ada posisi GPS")
             hint = self.tr("Tunggu di tempat terbuka, jauh dari atap")

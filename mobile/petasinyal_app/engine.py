@@ -374,6 +374,7 @@ class SurveyEngine:
             "service": self.publish,
             "permission": permission,
             "fix": None if fix is None else asdict(fix),
+            "gps_off": self.sensors.location.enabled is False,
             "gps_problem": None
             if problem is None
             else {"text": problem.text, "args": problem.values},

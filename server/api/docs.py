@@ -421,7 +421,30 @@ def _upload_answer() -> dict[str, Any]:
             "duplicates": ids,
             "rejected": {
                 "type": "array",
-                "items": {"type": "object", "required": ["index", "problems"]},
+                "items": {
+                    "type": "object",
+                    "required": ["index", "problems"],
+                    "properties": {
+                        "index": {"type": "integer"},
+                        "id": {"type": ["string", "null"]},
+                        "problems": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["field", "reason", "code"],
+                                "properties": {
+                                    "field": {"type": "string"},
+                                    "reason": {"type": "string"},
+                                    "code": {
+                                        "type": "string",
+                                        "description": "required, unknown, type, range, "
+                                        "future, tech, position or invalid",
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
             },
             "flagged": {"type": "object"},
             "counts": _COUNTS,

@@ -51,6 +51,6 @@ def test_stop_removes_the_listener_and_provider_callbacks_are_answered(api: int)
         gps = AndroidLocation()
         gps.start()
         phone.provider_disabled()
-        assert gps.provider_enabled is False
+        assert gps.enabled is False
         gps.stop()
         assert phone.listeners == []

@@ -80,6 +80,12 @@ def _status(**changes: Any) -> dict[str, Any]:
             "37 readings today · 7 not sent · last: none yet",
         ),
         (
+            {"gps_off": True, "gps_problem": {"text": "Posisi GPS lama", "args": {}}},
+            "id",
+            "Survei otomatis: lokasi ponsel mati",
+            "37 bacaan hari ini · 7 belum terkirim · terakhir: kuat",
+        ),
+        (
             {"last_reading": {"cls": "weak"}, "today": 0, "counts": {}},
             "en",
             "Auto survey running",

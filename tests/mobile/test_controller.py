@@ -84,6 +84,21 @@ def test_gps_states_in_words(phone: Phone) -> None:
     assert phone.controller.survey()["gps"]["word"] == "Fake location (mock)"
 
 
+def test_location_switched_off_says_so_instead_of_wait_outdoors(phone: Phone) -> None:
+    phone.radio.sims = [in_service(0, -95)]
+    phone.step(1, lat=HERE[0], lon=HERE[1])
+    assert phone.controller.survey()["can_record"]
+    phone.location.enabled = False  # the officer pulled down the quick settings
+    phone.step(1)
+    view = phone.controller.survey()
+    assert (view["gps"]["kind"], view["gps"]["word"]) == ("none", "Lokasi ponsel mati")
+    assert view["gps"]["detail"] == "Nyalakan Lokasi di pengaturan cepat ponsel"
+    assert not view["can_record"]  # the last fix is still fresh, but no new one will come
+    phone.location.enabled = True
+    phone.step(1, lat=HERE[0], lon=HERE[1])
+    assert phone.controller.survey()["gps"]["word"] == "GPS siap"
+
+
 def test_permission_screen_asks_again_or_opens_settings(phone: Phone) -> None:
     phone.permissions.granted = PermissionStatus("none", False, True)
     phone.step(1)
@@ -166,7 +181,15 @@ def test_points_list_sections_flags_comments_reasons(phone: Phone) -> None:
         {
             "accepted": [a, b],
             "flagged": {a: ["impossible_jump"]},
-            "rejected": [{"id": c, "problems": [{"field": "lat", "reason": "out of range"}]}],
+            "rejected": [
+                {
+                    "id": c,
+                    "problems": [
+                        {"field": "rsrp_dbm", "reason": "-20 is outside -156..-31"},
+                        {"field": "observed_at", "reason": "2026-09-21 is in the future"},
+                    ],
+                }
+            ],
         },
     )
     outbox.save_uploads(
@@ -194,13 +217,19 @@ def test_points_list_sections_flags_comments_reasons(phone: Phone) -> None:
         ("PointRow", "Ditandai"),  # same upload, reviewed as having issues
     ]
     assert rows[1]["detail"] == "Catatan: pasar"
-    assert rows[3]["detail"] == "Alasan: lat: out of range"
+    # the server's reasons are English: the officer reads them in the app's language
+    assert rows[3]["detail"] == (
+        "Alasan: RSRP di luar rentang; waktu di masa depan: periksa jam ponsel"
+    )
     assert rows[5]["detail"] == (
         "posisi melompat\nPeninjau (21-09-2026 09:30 WIB): Ulangi dekat jembatan"
     )
     phone.controller.set_language("en")
     rows = phone.controller.points_rows()
     assert rows[5]["detail"].startswith("position jumped\nReviewer (21-09-2026 09:30 WIB)")
+    assert rows[3]["detail"] == (
+        "Reason: RSRP out of range; time is in the future: check the phone's clock"
+    )
 
 
 def test_points_list_pages_and_track_grows_by_new_readings(phone: Phone) -> None:

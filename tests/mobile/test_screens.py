@@ -5,9 +5,11 @@ screen. The engine is real; the sensors are desktop ones the test sets by hand."
 from __future__ import annotations
 
 import ctypes.util
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,6 +78,14 @@ def _old_fix(phone: Phone) -> str:
 def _mock_fix(phone: Phone) -> str:
     phone.radio.sims = [in_service(0, -97)]
     phone.step(1, lat=HERE[0], lon=HERE[1], mock=True)
+    return "survey"
+
+
+def _location_off(phone: Phone) -> str:
+    phone.radio.sims = [in_service(0, -97)]
+    phone.step(1, lat=HERE[0], lon=HERE[1])
+    phone.location.enabled = False
+    phone.step(1)
     return "survey"
 
 
@@ -161,6 +171,7 @@ STATES: dict[str, Callable[[Phone], str]] = {
     "survey-badfix": _bad_fix,
     "survey-oldfix": _old_fix,
     "survey-mock": _mock_fix,
+    "survey-location-off": _location_off,
     "permission-denied": _permission(PermissionStatus("none", False, True)),
     "permission-approximate": _permission(PermissionStatus("approximate", True, True)),
     "permission-never": _permission(PermissionStatus("none", False, True, can_ask=False)),
@@ -172,15 +183,21 @@ STATES: dict[str, Callable[[Phone], str]] = {
 
 
 def problems(root: object, width: float) -> list[str]:
-    """Texts wider or taller than their widget, or reaching outside the screen."""
+    """Texts wider or taller than their widget, reaching outside the screen or broken inside
+    a word; buttons and fields smaller than a 48 dp finger."""
+    from kivy.metrics import dp
+    from kivy.uix.behaviors import ButtonBehavior
     from kivy.uix.label import Label
     from kivy.uix.textinput import TextInput
 
     found = []
     for widget in root.walk(restrict=True):  # type: ignore[attr-defined]
-        if not isinstance(widget, Label) or isinstance(widget, TextInput):
+        if widget.opacity == 0 or widget.width < 2:
             continue
-        if not widget.text or widget.opacity == 0 or widget.width < 2:
+        if isinstance(widget, ButtonBehavior | TextInput) and min(widget.size) < dp(48) - 1:
+            name = getattr(widget, "text", "") or type(widget).__name__
+            found.append(f"{name!r}: {widget.width / dp(1):.0f}x{widget.height / dp(1):.0f} dp")
+        if not isinstance(widget, Label) or not widget.text:
             continue
         tw, th = widget.texture_size
         if tw > widget.width + 1 or th > widget.height + 1:
@@ -188,6 +205,7 @@ def problems(root: object, width: float) -> list[str]:
         x, _ = widget.to_window(widget.x, widget.y)
         if x < -1 or x + widget.width > width + 1:
             found.append(f"{widget.text!r}: outside the screen at x={x:.0f}")
+        found += [f"{widget.text!r}: {word!r} broken" for word in _broken_words(widget)]
     for row in root.walk(restrict=True):  # type: ignore[attr-defined]
         lines = getattr(row, "ids", {}).get("lines")
         if type(row).__name__ == "PointRow" and lines is not None:
@@ -195,6 +213,18 @@ def problems(root: object, width: float) -> list[str]:
             if needed > row.height + 1:
                 found.append(f"{row.title!r}: row needs {needed:.0f} px, has {row.height:.0f}")
     return found
+
+
+def _broken_words(label: Any) -> list[str]:
+    """Words of a wrapping label wider than its line: Kivy breaks them between letters."""
+    from kivy.core.text import Label as CoreLabel
+
+    room = label.text_size[0]
+    if not room or label.shorten:
+        return []
+    text = re.sub(r"\[/?\w+\]", "", label.text) if label.markup else label.text
+    probe = CoreLabel(font_size=label.font_size, font_name=label.font_name, bold=label.bold)
+    return [w for w in set(text.split()) if probe.get_extents(w)[0] > room + 1]
 
 
 class TestScreens(kivy_tests.GraphicUnitTest):
@@ -205,14 +235,18 @@ class TestScreens(kivy_tests.GraphicUnitTest):
         Metrics.density = DENSITY
         Metrics.fontscale = 1.0
 
-    def _shoot(self, size: str) -> list[str]:
+    def _shoot(self, size: str, fontscale: float = 1.0) -> list[str]:
+        """Every state in both languages; the problems found. With a larger system font
+        (Android's "large" is 1.15) the screenshots are not kept, only checked."""
         from kivy.app import App
         from kivy.core.window import Window
+        from kivy.metrics import Metrics
 
         from mobile.petasinyal_app.app import PetaSinyalApp
 
         w, h = SIZES[size]
         Window.size = (w * DENSITY, h * DENSITY)
+        Metrics.fontscale = fontscale
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         found = []
         for name, setup in STATES.items():
@@ -230,7 +264,8 @@ class TestScreens(kivy_tests.GraphicUnitTest):
                     self.advance_frames(3)
                     app.refresh(force=True)
                     self.advance_frames(3)
-                    app.root.export_to_png(str(ARTIFACTS / f"{name}-{size}-{language}.png"))
+                    if fontscale == 1.0:
+                        app.root.export_to_png(str(ARTIFACTS / f"{name}-{size}-{language}.png"))
                     found += [
                         f"{name} {size} {language}: {p}"
                         for p in problems(app.root.current_screen, Window.width)
@@ -258,6 +293,7 @@ class TestScreens(kivy_tests.GraphicUnitTest):
             "survey-badfix": "GPS not accurate" if en else "GPS kurang akurat",
             "survey-oldfix": "Old GPS position" if en else "Posisi GPS lama",
             "survey-mock": "Fake location" if en else "Lokasi palsu",
+            "survey-location-off": "Phone location is off" if en else "Lokasi ponsel mati",
             "permission-denied": "Location permission needed" if en else "Izin lokasi diperlukan",
             "permission-approximate": "approximate" if en else "perkiraan",
             "permission-never": "OPEN SETTINGS" if en else "BUKA PENGATURAN",
@@ -273,12 +309,17 @@ class TestScreens(kivy_tests.GraphicUnitTest):
             assert screen.name == "permission"
         if name == "settings-enrolled":
             assert screen.ids.enrol.disabled
+        if name == "survey-location-off":
+            assert screen.ids.record.disabled
 
     def test_every_screen_at_360x800_dp(self) -> None:
         assert self._shoot("360x800") == []
 
     def test_every_screen_at_412x915_dp(self) -> None:
         assert self._shoot("412x915") == []
+
+    def test_every_screen_at_360x800_dp_with_a_large_system_font(self) -> None:
+        assert self._shoot("360x800", fontscale=1.15) == []
 
 
 class TestSettingsScreen(kivy_tests.GraphicUnitTest):

@@ -90,7 +90,7 @@ def test_valid_readings_are_kept_and_bad_ones_explained(
     assert answer.json["counts"]["accepted"] == 2
     rejected = {r["index"]: r["problems"] for r in answer.json["rejected"]}
     assert set(rejected) == {1, 2, 3, 4}
-    assert rejected[1] == [{"field": "lat", "reason": "95 is outside -90..90"}]
+    assert rejected[1] == [{"field": "lat", "reason": "95 is outside -90..90", "code": "range"}]
     assert any(p["field"] == "rsrp_dbm" for p in rejected[2])
     assert stored(app) == 2
 

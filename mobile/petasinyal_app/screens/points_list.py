@@ -32,6 +32,44 @@ _FLAGS = {
     "stale": "data terlalu lama",
     "edge_value": "nilai di batas rentang",
 }
+# Why the server rejected a reading, by the kind of problem (``analysis.schema.Problem.code``):
+# the server's own reason is English, so the phone says it in the officer's language.
+_REASONS = {
+    "range": "{field} di luar rentang",
+    "future": "{field} di masa depan: periksa jam ponsel",
+    "required": "{field} kosong",
+    "unknown": "kolom {field} tidak dikenal server",
+    "position": "posisi GPS kosong",
+    "tech": "{field} tidak cocok dengan teknologi",
+    "type": "format {field} salah",
+    "invalid": "{field} tidak valid",
+}
+_REASON_CODES = (  # the server's reason text -> its kind, for servers that send no code
+    ("in the future", "future"),
+    ("missing GPS fix", "position"),
+    ("is required", "required"),
+    ("unknown field", "unknown"),
+    ("reading does not carry", "tech"),
+    ("reading must carry", "tech"),
+    ("is outside", "range"),
+    ("out of range", "range"),
+    ("longer than", "range"),
+    ("not a", "type"),
+    ("not one of", "type"),
+    ("expected", "type"),
+    ("must be", "type"),
+)
+_FIELD_WORDS = {
+    "lat": "posisi",
+    "lon": "posisi",
+    "accuracy_m": "akurasi GPS",
+    "observed_at": "waktu",
+    "tech": "teknologi",
+    "cell_id": "ID sel",
+    "mode": "mode survei",
+    "note": "catatan",
+    "record": "titik",
+}
 
 
 def wib(iso: str | None, now: float | None = None) -> str:
@@ -147,10 +185,7 @@ def _point_row(
         signal = f"{point['tech']} {dbm(signal_value(point))}  {tr(CLASS_WORDS.get(cls or '', ''))}"
     if state == "rejected":
         problems = point.get("_problems") or []
-        reasons = "; ".join(
-            f"{p.get('field')}: {p.get('reason')}" if isinstance(p, dict) else str(p)
-            for p in problems
-        )
+        reasons = "; ".join(dict.fromkeys(_reason(p, tr) for p in problems))
         details.append(tr("Alasan: {reasons}", reasons=reasons or "-"))
     elif point.get("_flags") or (review and review["state"] in ("has_issues", "rejected")):
         state = "flagged"
@@ -181,3 +216,19 @@ def _point_row(
         "cls": cls or "unknown",  # NONE readings are class "none": the red square
         "height": 60 + 20 * sum(d.count("\n") + 1 for d in details),
     }
+
+
+def _reason(problem: Any, tr: Callable[..., str]) -> str:
+    """One problem the server found, in the officer's language: "RSRP di luar rentang"."""
+    if not isinstance(problem, dict):
+        return str(problem)
+    field = str(problem.get("field") or "")
+    reason = str(problem.get("reason") or "")
+    code = problem.get("code")
+    if code not in _REASONS:
+        code = next((c for text, c in _REASON_CODES if text in reason), "invalid")
+    if field in _FIELD_WORDS:
+        word = tr(_FIELD_WORDS[field])
+    else:  # rsrp_dbm -> RSRP: the radio's own names, the same in every language
+        word = field.split("_")[0].upper() if field.endswith(("_dbm", "_db")) else field
+    return tr(_REASONS[code], field=word)

@@ -1,20 +1,23 @@
 """Small widgets of the screens: the state icon (shape + symbol, readable without colour),
-the SIM card, the GPS banner and the rows of the Points list."""
+the SIM card, the GPS banner, the rows of the Points list and a button whose words shrink
+instead of breaking."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Ellipse, Line, Rectangle, Triangle
 from kivy.metrics import dp
-from kivy.properties import StringProperty
+from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.widget import Widget
 
 from mobile.petasinyal_app.screens.palette import CARD, STATE, hex_rgba
 
-__all__ = ["GpsBanner", "PointHeader", "PointRow", "SimCard", "StateIcon"]
+__all__ = ["FitButton", "GpsBanner", "PointHeader", "PointRow", "SimCard", "StateIcon"]
 
 
 class StateIcon(Widget):
@@ -121,3 +124,26 @@ class PointRow(RecycleDataViewBehavior, BoxLayout):
     def refresh_view_attrs(self, rv: Any, index: int, data: dict[str, Any]) -> None:
         for key in ("when", "title", "state", "state_text", "detail", "cls"):
             setattr(self, key, data.get(key, ""))
+
+
+class FitButton(Button):
+    """A button whose text is at most ``largest`` big and smaller when its longest word would
+    not fit the width (``text_size``): a narrow phone or a large system font shrinks
+    "Pengaturan" instead of breaking it into "Pengatura / n"."""
+
+    largest = NumericProperty(dp(15))
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.bind(text=self._fit, text_size=self._fit, largest=self._fit, bold=self._fit)
+        self._fit()
+
+    def _fit(self, *_: Any) -> None:
+        room = self.text_size[0] if self.text_size[0] else self.width
+        words = self.text.split()
+        if not words or room <= 0:
+            self.font_size = self.largest
+            return
+        probe = CoreLabel(font_size=self.largest, bold=self.bold)
+        widest = max(probe.get_extents(word)[0] for word in words)
+        self.font_size = self.largest * min(1.0, (room - 1) / widest) if widest else self.largest

@@ -49,11 +49,11 @@ def _listener(owner: AndroidLocation) -> Any:
 
         @java.java_method("(Ljava/lang/String;)V")
         def onProviderEnabled(self, provider: str) -> None:
-            owner.provider_enabled = True
+            owner.enabled = True
 
         @java.java_method("(Ljava/lang/String;)V")
         def onProviderDisabled(self, provider: str) -> None:
-            owner.provider_enabled = False
+            owner.enabled = False
 
         @java.java_method("(Ljava/lang/String;ILandroid/os/Bundle;)V")
         def onStatusChanged(self, provider: str, status: int, extras: Any) -> None:
@@ -73,7 +73,6 @@ class AndroidLocation(Location):
         super().__init__()
         self.min_time_ms = min_time_ms
         self.problem: str | None = None
-        self.provider_enabled: bool | None = None
         self._api = 0
         self._manager: Any = None
         self._gps: Any = None  # keep the proxy referenced, or the JVM calls a freed object

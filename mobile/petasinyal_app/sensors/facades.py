@@ -103,11 +103,13 @@ class PermissionStatus:
 class Location:
     """Location updates: ``start(callback)`` calls ``callback(fix)`` for every new fix.
     ``problem`` is set when the platform refused to start (``"no_permission"``); starting
-    again is allowed and is how the engine retries."""
+    again is allowed and is how the engine retries. ``enabled`` is the phone's location
+    switch: False when the officer turned it off, None while unknown."""
 
     def __init__(self) -> None:
         self.last_fix: Fix | None = None
         self.problem: str | None = None
+        self.enabled: bool | None = None
         self._callback: Callable[[Fix], None] | None = None
 
     def start(self, callback: Callable[[Fix], None] | None = None) -> None:
