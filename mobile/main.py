@@ -2,7 +2,8 @@
 
 On Android the survey runs in the foreground service (``service.py``) and these screens
 attach to it; on a desktop a recorded trace is replayed by an engine in this process:
-``python -m mobile.main --replay TRACE.csv [--server URL] [--speed 5] [--data-dir DIR]``.
+``python -m mobile.main --replay TRACE.csv [--server URL] [--speed 5] [--data-dir DIR]
+[--link petasinyal://enrol?...]``.
 Two phones side by side on one desktop: give each its own ``--data-dir``.
 """
 
@@ -30,6 +31,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--replay", type=Path, help="trace to replay (desktop)")
     parser.add_argument("--server", help="server address (kept in the settings)")
     parser.add_argument("--speed", type=float, default=1.0, help="replay speed (default 1)")
+    parser.add_argument(
+        "--link", help="open with this link, as a scanned QR code does (petasinyal://enrol?...)"
+    )
     parser.add_argument(
         "--data-dir",
         "--data",
@@ -105,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from mobile.petasinyal_app.app import PetaSinyalApp
     from mobile.petasinyal_app.controller import SurveyController
+    from mobile.petasinyal_app.opened_links import AndroidLinks, GivenLink
 
     exporter = None
     if on_android():  # the export leaves the app's private folder: Downloads + share sheet
@@ -115,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         alert=(lambda: None) if on_android() else None,
         exporter=exporter,
     )
-    PetaSinyalApp(controller).run()
+    links = AndroidLinks() if on_android() else GivenLink(args.link)
+    PetaSinyalApp(controller, links=links).run()
     return 0
 
 

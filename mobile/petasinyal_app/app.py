@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
-from kivy.clock import Clock
+from kivy.clock import Clock, mainthread
 from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.metrics import dp, sp
@@ -21,6 +21,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from mobile.petasinyal_app.controller import SurveyController
+from mobile.petasinyal_app.opened_links import OpenedLinks
 from mobile.petasinyal_app.screens import track as _track  # noqa: F401 - kv classes
 from mobile.petasinyal_app.screens import villages as _villages  # noqa: F401 - kv classes
 from mobile.petasinyal_app.screens import widgets as _widgets  # noqa: F401 - kv classes
@@ -77,10 +78,18 @@ class PetaSinyalApp(App):
     enrolled = BooleanProperty(False)
     title = "PetaSinyal"
 
-    def __init__(self, controller: SurveyController, tick_s: float = 1.0, **kwargs: Any):
+    def __init__(
+        self,
+        controller: SurveyController,
+        tick_s: float = 1.0,
+        links: OpenedLinks | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.controller = controller
         self.tick_s = tick_s
+        self.links = links or OpenedLinks()
+        self._unwatch: Any = None
         self.language = controller.language
         self._points_version = -1
         self._track_rowid = 0
@@ -106,6 +115,10 @@ class PetaSinyalApp(App):
         if self.tick_s:
             self._events.append(Clock.schedule_interval(self.tick, self.tick_s))
         self.controller.tick()
+        first = self.links.first()
+        if first is not None:
+            self._events.append(Clock.schedule_once(lambda dt: self.open_link(first), 0))
+        self._unwatch = self.links.watch(self._link_arrived)
         return manager
 
     def detach(self) -> None:
@@ -114,6 +127,9 @@ class PetaSinyalApp(App):
             if event is not None:
                 event.cancel()
         self._events, self._growing, self._keep = [], None, None
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
 
     def on_stop(self) -> None:
         self.detach()
@@ -307,8 +323,13 @@ class PetaSinyalApp(App):
             for key, value in view["values"].items():
                 ids[key].text = value
         ids.enrol.text = view["enrol_button"]
-        ids.enrol.disabled = view["enrolled"]
-        ids.code.disabled = ids.device_label.disabled = view["enrolled"]
+        ids.enrol.disabled = ids.device_label.disabled = view["enrolled"]
+        self._code_field(ids, shown=not view["enrolled"])
+        if view["offer"] is not None and view["offer"] != self._painted.get("offer"):
+            self._painted["offer"] = view["offer"]  # a link opened the app: fill it in once
+            server, code = view["offer"][1]
+            ids.server_url.text = server or ids.server_url.text
+            ids.code.text = code
         for mode in ("stationary", "walking", "vehicle"):
             ids[f"set_{mode}"].state = "down" if view["mode"] == mode else "normal"
         for language in ("id", "en"):
@@ -326,7 +347,27 @@ class PetaSinyalApp(App):
         ids.export.text = view["export"]
         ids.message.text = view["message"]
 
+    def _code_field(self, ids: Any, shown: bool) -> None:
+        """The code field and its label above the enrol button only while not enrolled."""
+        grid = ids.enrol.parent
+        if shown and ids.code.parent is None:
+            place = grid.children.index(ids.enrol) + 1  # children run bottom to top
+            grid.add_widget(ids.code, index=place)
+            grid.add_widget(ids.code_label, index=place + 1)
+        elif not shown and ids.code.parent is not None:
+            grid.remove_widget(ids.code)
+            grid.remove_widget(ids.code_label)
+
     # -- actions ------------------------------------------------------------------------
+    @mainthread  # Android calls from its UI thread
+    def _link_arrived(self, link: str) -> None:
+        self.open_link(link)
+
+    def open_link(self, link: str) -> None:
+        """A link opened the app: its enrolment fills Settings (or one line says why not)."""
+        self.controller.offer_enrolment(link)
+        self.show("settings")
+
     def _after(self) -> None:
         self.controller.tick()
         self.refresh(force=True)

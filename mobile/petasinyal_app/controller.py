@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from analysis.classes import classify
-from mobile.petasinyal_app.enrol_link import EnrolLinkError, parse_enrolment
+from mobile.petasinyal_app.enrol_link import (
+    EnrolLinkError,
+    Enrolment,
+    parse_enrolment,
+    parse_opened_link,
+)
 from mobile.petasinyal_app.i18n import say
 from mobile.petasinyal_app.outbox import Outbox
 from mobile.petasinyal_app.screens.points_list import (
@@ -105,6 +110,8 @@ class SurveyController:
         self._snapshots = 0  # snapshots taken: the survey view is made once per snapshot
         self._here: tuple[float, float, str] | None = None  # last position: lat, lon, ISO time
         self.villages = VillageList()
+        # the last link that opened the app, numbered so the same link twice fills again
+        self.offer: tuple[int, Enrolment] | None = None
 
     # -- language -----------------------------------------------------------------------
     @property
@@ -424,6 +431,7 @@ class SurveyController:
             "campaigns": [self.tr("Semua")] + [c["name"] for c in campaigns],
             "campaign": current or self.tr("Semua"),
             "message": self.message(),
+            "offer": None if enrolled else self.offer,
         }
 
     def campaigns(self) -> list[dict[str, Any]]:
@@ -544,6 +552,29 @@ class SurveyController:
             self.link.command("settings", device_label=label)
         self.link.command("enroll", code=code, label=label)
         self._say("Mendaftarkan ponsel")
+        return True
+
+    def offer_enrolment(self, link: str) -> bool:
+        """A link that opened the app (the admin's QR code scanned with the camera): its
+        server and code go into the Settings fields for the officer to check and confirm,
+        never enrolled by itself; a bad link, or one for an enrolled phone, gets one line."""
+        if self.snapshot.get("enrolled"):
+            self._say("Ponsel ini sudah terdaftar: tautan pendaftaran tidak dipakai", kind="error")
+            return False
+        try:
+            enrolment = parse_opened_link(link)
+        except EnrolLinkError as exc:
+            self._say(exc.args[0], kind="error")
+            return False
+        self.offer = ((self.offer[0] + 1) if self.offer else 1, enrolment)
+        if self.settings.device_label:  # the officer confirms with the button
+            self._say(
+                "Dari kode QR: daftarkan sebagai {name}? "
+                "Periksa server lalu ketuk DAFTARKAN PONSEL",
+                {"name": self.settings.device_label},
+            )
+        else:
+            self._say("Dari kode QR: periksa server, isi nama petugas, lalu ketuk DAFTARKAN PONSEL")
         return True
 
     def save_settings(self, **changes: Any) -> bool:

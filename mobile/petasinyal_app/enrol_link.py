@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["EnrolLinkError", "Enrolment", "parse_enrolment"]
+__all__ = ["EnrolLinkError", "Enrolment", "parse_enrolment", "parse_opened_link"]
 
 SCHEME = "petasinyal"
 _PATHS = ("enrol", "enroll")
+MAX_LINK = 512  # the admin's link is about 100 characters; anything far longer is not one
 
 
 class EnrolLinkError(ValueError):
@@ -52,3 +53,22 @@ def parse_enrolment(text: str) -> Enrolment:
     if server is not None and not server.lower().startswith(("http://", "https://")):
         raise EnrolLinkError("Alamat server harus diawali http:// atau https://")
     return Enrolment(server, code)
+
+
+def parse_opened_link(text: str) -> Enrolment:
+    """The enrolment in a link that opened the app (a scanned QR code, a tapped link, or any
+    app sending the activity an intent): only a whole ``petasinyal://enrol`` link of sensible
+    length with printable parts, else :class:`EnrolLinkError`."""
+    if len(text) > MAX_LINK:
+        raise EnrolLinkError("Tautan terlalu panjang: pindai lagi kode QR dari admin")
+    try:
+        if urlsplit(text.strip()).scheme.lower() != SCHEME:
+            raise EnrolLinkError("Tautan ini bukan tautan pendaftaran PetaSinyal")
+        enrolment = parse_enrolment(text)
+    except EnrolLinkError:
+        raise
+    except ValueError:  # urlsplit: a broken address such as "petasinyal://[enrol"
+        raise EnrolLinkError("Tautan ini bukan tautan pendaftaran PetaSinyal") from None
+    if not all(part.isprintable() for part in (enrolment.server or "", enrolment.code)):
+        raise EnrolLinkError("Tautan ini bukan tautan pendaftaran PetaSinyal")
+    return enrolment

@@ -288,7 +288,16 @@ def test_text_contrast_at_least_4_5_and_icons_3() -> None:
 
 def _msgids(path: Path) -> set[str]:
     """Source strings handed to the screens: messages, errors, tr()/say() arguments."""
-    calls = {"RecordRefused", "SyncError", "SettingsError", "_message", "tr", "say", "_say"}
+    calls = {
+        "RecordRefused",
+        "SyncError",
+        "SettingsError",
+        "EnrolLinkError",
+        "_message",
+        "tr",
+        "say",
+        "_say",
+    }
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call) and node.args:
@@ -318,6 +327,7 @@ def _msgids(path: Path) -> set[str]:
     "module",
     [
         "controller.py",
+        "enrol_link.py",
         "screens/points_list.py",
         "engine.py",
         "recorder.py",

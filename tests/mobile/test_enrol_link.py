@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from mobile.petasinyal_app.enrol_link import EnrolLinkError, Enrolment, parse_enrolment
+from mobile.petasinyal_app.enrol_link import (
+    EnrolLinkError,
+    Enrolment,
+    parse_enrolment,
+    parse_opened_link,
+)
 from tests.mobile.screens_support import Phone
 from tests.server.live import thread_server
 
@@ -56,6 +61,28 @@ def test_a_code_or_an_enrolment_link(text: str, expected: Enrolment) -> None:
 def test_a_broken_link_is_refused_in_words(text: str, message: str) -> None:
     with pytest.raises(EnrolLinkError, match=message):
         parse_enrolment(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("javascript:alert(document.cookie)", "bukan tautan pendaftaran"),
+        ("https://peta.example.id/enrol?code=K7Q2", "bukan tautan pendaftaran"),  # only when pasted
+        ("K7Q2-M9XD", "bukan tautan pendaftaran"),  # a bare code does not open the app
+        ("petasinyal://enrol?server=https://x.id/" + "a" * 600 + "&code=K", "terlalu panjang"),
+        ("petasinyal://enrol?server=https%3A%2F%2Fx.id&code=K7%00Q2", "bukan tautan"),
+        ("petasinyal://[enrol?code=K7Q2", "bukan tautan pendaftaran"),
+        ("petasinyal://enrol?server=javascript:alert(1)&code=K", "http://"),
+    ],
+)
+def test_a_link_that_opens_the_app_must_be_a_whole_enrolment_link(text: str, message: str) -> None:
+    with pytest.raises(EnrolLinkError, match=message):
+        parse_opened_link(text)
+
+
+def test_the_admins_link_opens_the_app() -> None:
+    link = "petasinyal://enrol?server=https%3A%2F%2Fpeta.example.id&code=K7Q2-M9XD"
+    assert parse_opened_link(link) == Enrolment("https://peta.example.id", "K7Q2-M9XD")
 
 
 @pytest.fixture

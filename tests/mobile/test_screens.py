@@ -309,6 +309,7 @@ class TestScreens(kivy_tests.GraphicUnitTest):
             assert screen.name == "permission"
         if name == "settings-enrolled":
             assert screen.ids.enrol.disabled
+            assert screen.ids.code.parent is None  # no code field once enrolled
         if name == "survey-location-off":
             assert screen.ids.record.disabled
 

@@ -1,8 +1,9 @@
 """A faithful stand-in for pyjnius, the Android SDK classes the app uses and
 python-for-android's ``android.permissions``, over a simulated :class:`Device`.
 
-``with android(api=31, sims=[...]) as device:`` installs ``jnius``, ``android`` and
-``android.permissions`` in ``sys.modules`` for the block and yields the device to change.
+``with android(api=31, sims=[...]) as device:`` installs ``jnius``, ``android``,
+``android.permissions`` and ``android.activity`` in ``sys.modules`` for the block and yields
+the device to change.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ import sys
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from tests.mobile.standin.device import UNAVAILABLE, Cell, Device, Sim
 from tests.mobile.standin.jnius import JavaException, make_module
 
 __all__ = ["UNAVAILABLE", "Cell", "Device", "JavaException", "Sim", "android"]
 
-_NAMES = ("jnius", "android", "android.permissions")
+_NAMES = ("jnius", "android", "android.permissions", "android.activity")
 
 
 def _p4a_modules(device: Device) -> tuple[types.ModuleType, types.ModuleType]:
@@ -55,14 +56,65 @@ def _p4a_modules(device: Device) -> tuple[types.ModuleType, types.ModuleType]:
     return package, permissions
 
 
+def _activity_module(jnius: types.ModuleType) -> types.ModuleType:
+    """python-for-android's ``android.activity`` as it is written: a NewIntentListener proxy
+    registered with ``PythonActivity.mActivity`` (read when the module is imported: ``None``
+    in the service process, where ``bind`` then fails as on the phone)."""
+    module = types.ModuleType("android.activity")
+    activity = jnius.autoclass("org.kivy.android.PythonActivity").mActivity
+    listeners: list[Any] = []
+
+    class NewIntentListener(jnius.PythonJavaClass):  # type: ignore[name-defined,misc]
+        __javainterfaces__: ClassVar[list[str]] = [
+            "org/kivy/android/PythonActivity$NewIntentListener"
+        ]
+        __javacontext__ = "app"
+
+        def __init__(self, callback: Any) -> None:
+            super().__init__()
+            self.callback = callback
+
+        @jnius.java_method("(Landroid/content/Intent;)V")
+        def onNewIntent(self, intent: Any) -> None:
+            self.callback(intent)
+
+    def bind(**kwargs: Any) -> None:
+        for event, callback in kwargs.items():
+            if event != "on_new_intent":  # on_activity_result: not modelled
+                raise Exception(f"Unknown {event!r} event")
+            listener = NewIntentListener(callback)
+            activity.registerNewIntentListener(listener)
+            listeners.append(listener)
+
+    def unbind(**kwargs: Any) -> None:
+        for event, callback in kwargs.items():
+            if event != "on_new_intent":
+                raise Exception(f"Unknown {event!r} event")
+            for listener in listeners[:]:
+                if listener.callback == callback:
+                    listeners.remove(listener)
+                    activity.unregisterNewIntentListener(listener)
+
+    module.__dict__.update(bind=bind, unbind=unbind, NewIntentListener=NewIntentListener)
+    return module
+
+
 @contextmanager
 def installed(device: Device) -> Iterator[Device]:
-    """``device`` behind ``jnius``, ``android`` and ``android.permissions`` for the block;
-    the modules that were there before come back afterwards."""
+    """``device`` behind ``jnius``, ``android``, ``android.permissions`` and
+    ``android.activity`` for the block; the modules that were there before come back."""
     package, permissions = _p4a_modules(device)
+    jnius = make_module(device)
+    activity = _activity_module(jnius)
+    package.activity = activity  # type: ignore[attr-defined]
     saved = {name: sys.modules.get(name) for name in _NAMES}
     sys.modules.update(
-        {"jnius": make_module(device), "android": package, "android.permissions": permissions}
+        {
+            "jnius": jnius,
+            "android": package,
+            "android.permissions": permissions,
+            "android.activity": activity,
+        }
     )
     try:
         yield device

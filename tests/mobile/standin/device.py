@@ -211,6 +211,27 @@ class _CellInfoResult(_Peer):
         return self.cells
 
 
+ACTION_MAIN = "android.intent.action.MAIN"
+ACTION_VIEW = "android.intent.action.VIEW"
+
+
+class _Intent(_Peer):
+    """An intent the system delivers to the activity: its action and data URI (or none)."""
+
+    def __init__(self, action: str, data: str | None = None):
+        super().__init__("android.content.Intent", action=action, data=data, flags=0)
+
+    def getAction(self) -> str:
+        return self.values["action"]
+
+    def getData(self) -> _Peer | None:
+        data = self.values["data"]
+        return None if data is None else _Peer("android.net.Uri$StringUri", text=data)
+
+    def getDataString(self) -> str | None:
+        return self.values["data"]
+
+
 class _Context(_Peer):
     def __init__(self, device: Device, java_class: str):
         super().__init__(java_class)
@@ -230,6 +251,15 @@ class _Context(_Peer):
 
     def startActivity(self, intent: _Peer) -> None:
         self.device.started.append(intent.values)
+
+    def getIntent(self) -> _Intent:
+        return self.device.launch_intent
+
+    def registerNewIntentListener(self, listener: Any) -> None:
+        self.device.intent_listeners.append(listener)
+
+    def unregisterNewIntentListener(self, listener: Any) -> None:
+        self.device.intent_listeners.remove(listener)
 
     def shouldShowRequestPermissionRationale(self, permission: str) -> bool:
         return permission in self.device.denied_once and permission not in self.device.never_ask
@@ -354,6 +384,8 @@ class Device:
         self.tones: list[tuple[int, int, int]] = []  # (stream, tone, milliseconds)
         self.released_tones = 0
         self.runtime: Any = None
+        self.launch_intent = _Intent(ACTION_MAIN)  # the launcher's icon: no data
+        self.intent_listeners: list[Any] = []  # PythonActivity's NewIntentListeners
         self.activity: _Context | None = _Context(self, "org.kivy.android.PythonActivity")
         self.service: _Context | None = _Context(self, "org.kivy.android.PythonService")
         self._services = {
@@ -436,6 +468,18 @@ class Device:
                     "(Landroid/location/Location;)V",
                     wrap(location, "android.location.Location"),
                 )
+
+    def launched_by(self, link: str) -> None:
+        """The app is started by a VIEW intent for ``link`` (a scanned QR code)."""
+        self.launch_intent = _Intent(ACTION_VIEW, link)
+
+    def open_link(self, link: str, action: str = ACTION_VIEW) -> None:
+        """A link opened while the app runs: the singleTask activity's onNewIntent hands the
+        intent to each listener, as Java calls a proxy (the argument typed ``Intent``).
+        Filters do not guard this: any app may send an explicit intent to the activity."""
+        intent = self.runtime.wrap(_Intent(action, link), "android.content.Intent")
+        for listener in list(self.intent_listeners):
+            listener.invoke("onNewIntent", "(Landroid/content/Intent;)V", intent)
 
     def provider_disabled(self) -> None:
         for provider, listener in list(self.listeners):

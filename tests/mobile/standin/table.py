@@ -90,6 +90,8 @@ _RECEIVER = "android.content.BroadcastReceiver"
 _FILTER = "android.content.IntentFilter"
 _FILE = "java.io.File"
 _CALLBACK = "android.telephony.TelephonyManager$CellInfoCallback"
+_URI = "android.net.Uri"
+_LISTENER = "org.kivy.android.PythonActivity$NewIntentListener"
 
 
 def _c(name: str, api: int, **kw: object) -> ClassSpec:
@@ -121,8 +123,13 @@ _CLASSES = [
         "org.kivy.android.PythonActivity",
         1,
         superclass="org.libsdl.app.SDLActivity",
+        methods={  # its onNewIntent passes each new intent to the registered listeners
+            "registerNewIntentListener": M(1, params=(_LISTENER,)),
+            "unregisterNewIntentListener": M(1, params=(_LISTENER,)),
+        },
         fields={"mActivity": Field(1, "device:activity", "org.kivy.android.PythonActivity")},
     ),
+    _c(_LISTENER, 1, kind="interface", methods={"onNewIntent": M(1, params=(_INTENT,))}),
     _c("org.libsdl.app.SDLActivity", 1, superclass="android.app.Activity"),
     _c(
         "org.kivy.android.PythonService",
@@ -164,7 +171,10 @@ _CLASSES = [
         "android.app.Activity",
         1,
         superclass="android.view.ContextThemeWrapper",
-        methods={"shouldShowRequestPermissionRationale": M(23, "boolean", params=(_STR,))},
+        methods={
+            "shouldShowRequestPermissionRationale": M(23, "boolean", params=(_STR,)),
+            "getIntent": M(1, _INTENT),  # the intent that started the activity
+        },
     ),
     _c("android.app.Service", 1, superclass="android.content.ContextWrapper"),
     _c(_RECEIVER, 1, kind="abstract"),
@@ -174,8 +184,17 @@ _CLASSES = [
         "android.content.Intent",
         1,
         constructible=True,
-        methods={"addFlags": M(1, "android.content.Intent"), "getAction": M(1, _STR)},
-        fields={"FLAG_ACTIVITY_NEW_TASK": Field(1, 0x10000000)},
+        methods={
+            "addFlags": M(1, "android.content.Intent"),
+            "getAction": M(1, _STR),
+            "getData": M(1, _URI),  # null when the intent has no data
+            "getDataString": M(1, _STR),
+        },
+        fields={
+            "FLAG_ACTIVITY_NEW_TASK": Field(1, 0x10000000),
+            "ACTION_MAIN": Field(1, "android.intent.action.MAIN"),
+            "ACTION_VIEW": Field(1, "android.intent.action.VIEW"),
+        },
     ),
     _c(
         "android.content.pm.PackageManager",
@@ -184,11 +203,13 @@ _CLASSES = [
         fields={"PERMISSION_GRANTED": Field(1, 0), "PERMISSION_DENIED": Field(1, -1)},
     ),
     _c(
-        "android.net.Uri",
+        _URI,
         1,
         kind="abstract",
-        methods={"fromParts": M(1, "android.net.Uri", static=True)},
+        methods={"fromParts": M(1, _URI, static=True), "toString": M(1, _STR)},
     ),
+    # what Uri.parse gives and the system puts in a VIEW intent (hidden): seen as a Uri
+    _c("android.net.Uri$StringUri", 1, superclass=_URI),
     _c(
         "android.provider.Settings",
         1,
