@@ -150,7 +150,7 @@ def write_printmap(
         draw_basemap(ax, basemap, scale=scale)
     ax.set_facecolor("#fbfbf9")
     scale_bar(ax, 7.5 * scale)
-    north_arrow(ax)
+    north_arrow(ax, language=language)
     side = fig.add_axes((1 - panel - margin[0] + 0.01, margin[1], panel - 0.01, 1 - 2 * margin[1]))
     side.axis("off")
     fs = 8.5 * scale
@@ -305,7 +305,7 @@ def _sheet(
     ax.set_xlim(view[0], view[1])
     ax.set_ylim(view[2], view[3])
     scale_bar(ax, 8)
-    north_arrow(ax)
+    north_arrow(ax, language=language)
     seen = sorted(set(days))
     dates = (
         f"{day_text(seen[0], language)} - {day_text(seen[-1], language)} "
@@ -331,11 +331,9 @@ def _sheet(
     labels, values = "\n".join(k for k, _ in facts), "\n".join(str(v) for _, v in facts)
     fig.text(0.06, 0.33, labels, fontsize=9, color="#444444", va="top", linespacing=1.75)
     fig.text(0.45, 0.33, values, fontsize=9, va="top", linespacing=1.75)
-    foot = (
-        f"{text['source']}: {info.source} · {text['made']}: {day_text(info.made, language)}"
-        " · PetaSinyal"
-    )
-    fig.text(0.06, 0.03, foot, fontsize=7.5, color="#444444")
+    # the source on a line of its own: an office's full name may be long
+    foot = f"{text['source']}: {info.source}\n{text['made']}: {day_text(info.made, language)}"
+    fig.text(0.06, 0.03, f"{foot} · PetaSinyal", fontsize=7.5, color="#444444", wrap=True)
     return fig
 
 

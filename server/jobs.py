@@ -32,6 +32,7 @@ from server.job_messages import compose
 from server.mailer import deliver_due
 from server.models import Campaign, Job, User, utcnow
 from server.notify import notify
+from server.offices import survey_office
 from server.regions import current_regions
 from server.review import approved_frame, approved_uploads
 
@@ -276,6 +277,7 @@ def run_job(job_id: int) -> str:
             with session_scope() as session:
                 session.execute(update(Job).where(Job.id == job_id).values(inputs=inputs))
             regions = _regions_of(codes, kabupaten)
+            office = survey_office(job_id)
             for index, operator in enumerate(operators):
                 product = f"{operator}-{tech}"
 
@@ -293,6 +295,7 @@ def run_job(job_id: int) -> str:
                         method=params["method"],
                         spacing=float(params["spacing"]),
                         progress=step,
+                        source=office,  # who surveyed, on every map
                     )
                     results.append(_result(operator, tech, product, report))
                 except ValueError as exc:  # e.g. no readings of this operator in the area

@@ -34,6 +34,7 @@ __all__ = [
     "owns",
     "province_office",
     "scope_of",
+    "survey_office",
 ]
 
 OFFICE_CODE = re.compile(r"^\d{2}(\.\d{2})?$")
@@ -176,3 +177,20 @@ def offices_covering(db: Session, village_code: str | None) -> list[int]:
         if "." not in code or code_in_region(village_code, Scope(office_id, code))
     ]
     return [office_id for _n, office_id in sorted(covering, reverse=True)]
+
+
+def survey_office(job_id: int) -> str:
+    """Who surveyed, as the maps of a job say it: its kabupaten/kota office, else the
+    configured organisation (``METADATA_ORGANISATION``, the province)."""
+    from flask import current_app
+
+    from server.db import session_scope
+    from server.models import Job
+
+    with session_scope() as db:
+        office = db.scalar(
+            select(Office).join(Job, Job.office_id == Office.id).where(Job.id == job_id)
+        )
+        if office is not None and "." in office.code:
+            return office.name
+    return str(current_app.config["METADATA_ORGANISATION"])

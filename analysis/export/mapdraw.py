@@ -296,11 +296,11 @@ def scale_bar(ax: Axes, fontsize: float = 8) -> None:
         halo_text(ax, x, y0 + 2.2 * h, text, 2.5, va="bottom", fontsize=fontsize, zorder=7)
 
 
-def north_arrow(ax: Axes, size: float = 0.06) -> None:
-    """An arrow and "U" (utara, north) in the upper left corner of the axes."""
+def north_arrow(ax: Axes, size: float = 0.06, language: str = "id") -> None:
+    """An arrow and "U" (utara; "N" in English) in the upper left corner of the axes."""
     x, y = 0.045, 0.96
     ax.annotate(
-        "U",
+        "N" if language == "en" else "U",
         xy=(x, y),
         xytext=(x, y - size),
         xycoords="axes fraction",

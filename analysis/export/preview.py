@@ -75,7 +75,7 @@ def write_preview_png(
     if basemap is not None:
         draw_basemap(ax, basemap, scale=1.2)
     scale_bar(ax, fontsize=9)
-    north_arrow(ax)
+    north_arrow(ax, language=language)
     handles = legend_handles(words, classes.share(), language)
     ax.legend(
         handles=handles[: None if basemap is not None else -3],

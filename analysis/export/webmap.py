@@ -145,7 +145,7 @@ def write_webmap(
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().add_child(_legend(language))
     fmap.get_root().add_child(_title_box(info, language))
-    fmap.get_root().add_child(_basemap_script(fmap, basemap))
+    fmap.get_root().add_child(_basemap_script(fmap, basemap, language))
     fmap.fit_bounds([[south, west], [north, east]])
     path.write_text(_inline(fmap.get_root().render()), encoding="utf-8")
     return path
@@ -171,6 +171,10 @@ _WORDS = {
         "fixes": "Lokasi terpisah",
         "days": "Hari",
         "made": "dibuat",
+        "zoom_in": "Perbesar",
+        "zoom_out": "Perkecil",
+        "layers": "Lapisan peta",
+        "leaflet": "Pustaka JavaScript untuk peta interaktif",
     },
     "en": {
         "villages": "Villages (verdict)",
@@ -191,6 +195,10 @@ _WORDS = {
         "fixes": "Separate fixes",
         "days": "Days",
         "made": "made",
+        "zoom_in": "Zoom in",
+        "zoom_out": "Zoom out",
+        "layers": "Layers",
+        "leaflet": "A JavaScript library for interactive maps",
     },
 }
 _VALUE_WORDS: dict[str, dict[Any, str]] = {
@@ -312,23 +320,52 @@ def _title_box(info: MapInfo, language: str) -> branca.element.MacroElement:
     return box
 
 
-def _basemap_script(fmap: folium.Map, basemap: Basemap | None) -> branca.element.MacroElement:
-    """The shared basemap layer (boundaries with names, inlined) and a metric scale bar."""
+def _basemap_script(
+    fmap: folium.Map, basemap: Basemap | None, language: str
+) -> branca.element.MacroElement:
+    """The shared basemap layer (boundaries with names, inlined), a metric scale bar, and
+    Leaflet's own control texts (English in Leaflet) in the map's language."""
     data = json.dumps(basemap.geojson() if basemap else None, separators=(",", ":"))
+    words = {k: _WORDS[language][k] for k in ("zoom_in", "zoom_out", "layers", "leaflet")}
     script = BASEMAP_JS.read_text(encoding="utf-8")
     name = fmap.get_name()
     html = f"""
     {{% macro script(this, kwargs) %}}
     {script}
     (function () {{
-      const data = {data};
+      const data = {data}, words = {json.dumps(words, ensure_ascii=False)};
       L.control.scale({{ imperial: false, metric: true }}).addTo({name});
       if (data) PetaBasemap.attach({name}, {{ data: data, control: false }});
+      {_CONTROL_WORDS.replace("MAP", name)}
     }})();
     {{% endmacro %}}"""
     element = branca.element.MacroElement()
     element._template = branca.element.Template(html)
     return element
+
+
+# Leaflet writes its zoom titles, the layer switch's title and its credit's title in English;
+# the layer control is made by a script that may run after this one, hence the load event.
+_CONTROL_WORDS = """
+      const name = (element, word) => {
+        element.title = word;
+        element.setAttribute("aria-label", word);
+      };
+      const retitle = () => {
+        const zoom = MAP.zoomControl, credit = MAP.attributionControl;
+        if (zoom) {
+          name(zoom._zoomInButton, words.zoom_in);
+          name(zoom._zoomOutButton, words.zoom_out);
+        }
+        MAP.getContainer().querySelectorAll(".leaflet-control-layers-toggle")
+          .forEach((link) => name(link, words.layers));
+        const prefix = credit && credit.options.prefix;
+        if (typeof prefix === "string") {
+          credit.setPrefix(prefix.replace(/title="[^"]*"/, `title="${words.leaflet}"`));
+        }
+      };
+      retitle();
+      window.addEventListener("load", retitle);"""
 
 
 def _hexagon_style(feature: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The village register: every village's latest verdict per operator and technology
 (searchable, filtered, paginated), and a page per village with its outline, the operators'
-evidence, a timeline of its verdicts release by release and the open responses.
+evidence, a timeline of its verdicts release by release and the open responses, and the
+village's one-page evidence sheet (PDF) of each published release, drawn on demand.
 
 Admins see every operator; providers their own only (a village none of their releases
 judged answers 404); officers read the register and timelines, without the operators'
@@ -10,11 +11,14 @@ responses and evidence.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import shapely
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request, send_file
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,13 +26,18 @@ from werkzeug.wrappers import Response
 
 from analysis.classes import classify
 from analysis.villages import VERDICTS
+from server.audit import record
 from server.db import session_scope
-from server.models import ReleaseProduct
-from server.operators import operator_label
+from server.jobs import job_folder
+from server.models import Release, ReleaseProduct, VillageVerdict
+from server.offices import survey_office
+from server.operators import operator_label, operator_name
+from server.products import download_name
 from server.regions import current_regions
 from server.register import Scope, evidence_points, register_rows, village_history
 from server.releases import visible_release
 from server.web.access import roles_required
+from server.web.labels import village_title
 from server.web.listing import filters, id_arg
 
 __all__ = ["bp", "decision_label", "kind_label"]
@@ -39,6 +48,8 @@ HISTORY = 10  # releases per operator and technology on a village's page
 PAGE = 50  # releases per page of one product's whole history
 REGISTER_FILTERS = ("q", "operator", "tech", "verdict", "release")
 _CODE = re.compile(r"[0-9A-Za-z._-]{1,32}")
+_PRODUCT = re.compile(r"[0-9]{3}-[0-9]{2,3}-[A-Z]{2,5}")  # MCC-MNC-TECH
+# a name that already says what kind of village it is gets no "Desa" in front
 
 
 def kind_label(kind: str) -> str:
@@ -168,6 +179,7 @@ def show(code: str) -> str:
         show_responses=current_user.role != "officer",
         kind_label=kind_label,
         decision_label=decision_label,
+        village_title=village_title,
     )
 
 
@@ -213,3 +225,72 @@ def map_data(code: str) -> Response:
             "evidence": {"type": "FeatureCollection", "features": evidence},
         }
     )
+
+
+@bp.get("/villages/<code>/evidence/<int:release_id>/<product>.pdf")
+@roles_required("admin", "provider", "officer")
+def evidence_sheet(code: str, release_id: int, product: str) -> Response:
+    """The village's one-page evidence sheet (map, verdict, readings, dates) for a product of
+    a published release, in the page's language: made once, then kept beside the release's
+    files; 404 for what the village page would not show."""
+    release = _sheet_release(code, release_id, product)
+    language = "en" if str(get_locale()) == "en" else "id"
+    path = (
+        job_folder(release.job_id)
+        / "evidence"
+        / f"rilis-{release_id}_{product}_{code}_{language}.pdf"
+    )
+    if not path.is_file():
+        _draw_sheet(path, release, product, code, language)
+    with session_scope() as db:
+        target = f"release:{release_id}/{product}/village:{code}/evidence.pdf"
+        record(db, current_user.actor, "download", target, None, None)
+    saved_as = download_name(product, f"bukti-desa_{code}.pdf", release_id=release_id)
+    return send_file(path, as_attachment=True, download_name=saved_as, max_age=0)
+
+
+def _sheet_release(code: str, release_id: int, product: str) -> Release:
+    """The release when the user may see ``product`` of it and it judged village ``code``;
+    404 otherwise (also for a withdrawn release: its verdicts no longer stand)."""
+    if not _CODE.fullmatch(code) or not _PRODUCT.fullmatch(product):
+        abort(404)
+    scope = _scope()
+    release = visible_release(release_id, scope)
+    if release is None or release.state != "published":
+        abort(404)
+    item = next((p for p in release.products if p.product == product), None)
+    if item is None or (scope is not None and item.operator not in scope):
+        abort(404)
+    with session_scope() as db:
+        judged = db.scalar(
+            select(VillageVerdict.id).where(
+                VillageVerdict.release_id == release_id,
+                VillageVerdict.village_code == code,
+                VillageVerdict.operator == item.operator,
+                VillageVerdict.tech == item.tech,
+            )
+        )
+    if judged is None:
+        abort(404)
+    return release
+
+
+def _draw_sheet(path: Path, release: Release, product: str, code: str, language: str) -> None:
+    from analysis.village_sheet import write_village_sheet  # matplotlib: only when drawn
+
+    operator = product.rpartition("-")[0]
+    regions = current_regions()
+    made = release.published_at.astimezone(ZoneInfo("Asia/Jakarta")).date()
+    try:
+        write_village_sheet(
+            path,
+            job_folder(release.job_id, product),
+            code,
+            regions.regions if regions else None,
+            operator_name(operator),
+            survey_office(release.job_id),  # as the job's own maps say it
+            made,
+            language,
+        )
+    except (LookupError, FileNotFoundError):  # the product's files do not hold the village
+        abort(404)

@@ -106,11 +106,8 @@ def read_maps(app: Any, pages: dict[str, str]) -> dict[str, list[str]]:
 # English left on maps drawn by other sessions' scripts (pattern -> where it comes from);
 # remove a line once its owner has translated it
 PENDING: dict[str, str] = {
-    "Zoom in|Zoom out": "static/app.js baseMap (dashboard), analysis/export/webmap.py:"
-    " Leaflet's zoom titles (map_labels() has zoom_in, zoom_out)",
-    "Layers": "analysis/export/webmap.py: the layer control's title",
-    "A JavaScript library for interactive maps": "analysis/export/webmap.py: Leaflet's"
-    " attribution link title",
+    "Layers": "analysis/export/static/basemap.js attach(): the pages' layer switch keeps"
+    " Leaflet's title (village, response, survey-next); map.html's is translated",
 }
 
 

@@ -274,6 +274,11 @@
     if (offline) overlays[words.pmtiles] = offline;
     if (options.control !== false) {
       result.control = L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
+      const toggle = result.control.getContainer().querySelector(".leaflet-control-layers-toggle");
+      if (toggle && words.layers) { /* Leaflet's title is English */
+        toggle.title = words.layers;
+        toggle.setAttribute("aria-label", words.layers);
+      }
     }
     map.on("overlayadd overlayremove", (e) => {
       if (e.layer === group) choice.outlines = e.type === "overlayadd";
