@@ -34,7 +34,7 @@ from server.db import session_scope
 from server.job_messages import shown
 from server.models import MailOut, Notification, User, utcnow
 from server.operators import operator_label, operator_name
-from server.web.labels import ZONE_LABELS, state_label
+from server.web.labels import ZONE_LABELS, state_label, village_name_only
 
 __all__ = ["deliver_due", "describe", "details", "queue_mails", "render"]
 
@@ -72,13 +72,13 @@ def describe(kind: str, params: dict[str, Any]) -> str:
         return _(
             "Response from %(operator)s for village %(village)s: %(kind)s",
             operator=operator_name(_p(p, "operator")),  # the code is in the details
-            village=_p(p, "village"),
+            village=village_name_only(_p(p, "village")),  # the sentence says "desa"
             kind=_word(_p(p, "kind")),
         )
     if kind == "response.decided":
         return _(
             "Your response for village %(village)s: %(decision)s",
-            village=_p(p, "village"),
+            village=village_name_only(_p(p, "village")),  # the sentence says "desa"
             decision=_word(_p(p, "decision")),
         )
     if kind == "upload.sent_back":
@@ -107,7 +107,7 @@ def details(kind: str, params: dict[str, Any]) -> list[str]:
                 "Operator %(operator)s answered the verdict of village %(village)s. Decide the "
                 "response: accept it, or reject it with a reason.",
                 operator=operator_label(_p(p, "operator")),
-                village=_p(p, "village"),
+                village=village_name_only(_p(p, "village")),  # the sentence says "desa"
             )
         ]
     if kind == "response.decided":

@@ -340,6 +340,7 @@ def latest_products(operators: tuple[str, ...] | None) -> list[dict[str, Any]]:
                 "finished_at": finished_at,
                 "area": release.area or {"kind": "all"},
                 "files": [f["name"] for f in item.files or []],
+                "file_list": list(item.files or []),  # names, sizes, digests: described
             }
             for item, release, finished_at in rows
         ]

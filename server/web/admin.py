@@ -256,7 +256,10 @@ def revoke(device_id: int) -> Response:
 def _campaign_days(item: Campaign, part: str = "both") -> str:
     """A campaign's days as people say them, the last day inclusive ("1 Des 2026 - 14 Des
     2026"); ``part`` "first" or "last" gives one of them."""
-    first, last = (format_date(d, "d MMM y") if d else "\N{EN DASH}" for d in campaign_days(item))
+    days = campaign_days(item)
+    first, last = (format_date(d, "d MMM y") if d else "\N{EN DASH}" for d in days)
+    if part == "both" and days == (None, None):
+        return _("no dates")
     return {"first": first, "last": last}.get(part, f"{first} \N{EN DASH} {last}")
 
 

@@ -159,6 +159,40 @@ def _purpose(value: str) -> str:
     return {"survey": _("survey"), "verification": _("verification")}.get(value, value)
 
 
+def _file_format(value: str) -> str:
+    """A survey file's format (the readers' names) as people know it."""
+    return {
+        "canonical": _("PetaSinyal CSV"),
+        "gnettrack": "G-NetTrack",
+        "opencellid": "OpenCelliD",
+    }.get(value, value)
+
+
+def _moment(value: str) -> str:
+    """A stored ISO time in the user's time zone; anything else as it is."""
+    from datetime import datetime
+
+    from server.web import when
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return when(moment) if moment.tzinfo is not None else value
+
+
+def _office(value: str) -> str:
+    """An office code with its name: ``Diskominfo Kabupaten Agam (13.06)``."""
+    from sqlalchemy import select
+
+    from server.db import session_scope
+    from server.models import Office
+
+    with session_scope() as db:
+        name = db.scalar(select(Office.name).where(Office.code == value))
+    return f"{name} ({value})" if name else value
+
+
 def _message(value: str) -> str:
     """A job's message, in words where the job wrote a known one."""
     try:
@@ -191,6 +225,9 @@ def _value(field: str, value: Any) -> str:
         "kind": _kind,
         "purpose": _purpose,
         "message": _message,
+        "format": _file_format,
+        "office": _office,
+        "expires_at": _moment,
     }
     if field in special:
         return special[field](text)

@@ -45,6 +45,8 @@ __all__ = [
     "ReviewForm",
     "TokenForm",
     "UserForm",
+    "chosen",
+    "officer_boxes",
     "options",
 ]
 
@@ -64,7 +66,7 @@ def _plain_email(_form: FlaskForm, field: StringField) -> None:
         raise ValidationError(_l("Write a plain e-mail address such as ani@example.org.")) from None
 
 
-def _chosen(message: Any) -> Any:
+def chosen(message: Any) -> Any:
     """A validator: at least one option ticked (without the browser-side ``required``)."""
 
     def check(_form: FlaskForm, field: Any) -> None:
@@ -72,6 +74,20 @@ def _chosen(message: Any) -> Any:
             raise StopValidation(message)
 
     return check
+
+
+def officer_boxes() -> SelectMultipleField:
+    """Officers as checkboxes (no Ctrl-click), at least one; the view sets the choices (its
+    office's officers)."""
+    return SelectMultipleField(
+        _l("Officers"),
+        coerce=int,
+        validate_choice=True,
+        # not DataRequired: its "required" flag would make the browser demand every box
+        validators=[chosen(_l("Choose at least one officer."))],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
 
 
 class ActionForm(FlaskForm):
@@ -201,15 +217,7 @@ class CampaignForm(FlaskForm):
         validators=[Optional(), Length(max=2_000_000)],
     )
     # checkboxes (no Ctrl-click); only the office's officers are choices
-    officers = SelectMultipleField(
-        _l("Officers"),
-        coerce=int,
-        validate_choice=True,
-        # not DataRequired: its "required" flag would make the browser demand every box
-        validators=[_chosen(_l("Choose at least one officer."))],
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
+    officers = officer_boxes()
     starts_on = DateField(
         _l("First day"), validators=[DataRequired(message=_l("Give the first day."))]
     )

@@ -20,6 +20,8 @@ __all__ = [
     "state_label",
     "tech_label",
     "verdict_label",
+    "village_name_only",
+    "village_title",
     "zone_label",
 ]
 
@@ -102,6 +104,7 @@ def method_label(method: str | None) -> str:
         "idw": "IDW",
         "linear": _("linear"),
         "rbf": "RBF",
+        "nearest": _("nearest reading"),
     }.get(method or "auto", method or "")
 
 
@@ -136,3 +139,19 @@ LABELS = {
     "flag_help": flag_help,
     "verdict_reason": verdict_reason,
 }
+
+
+_KIND_WORDS = ("desa", "nagari", "kelurahan", "gampong", "village")
+
+
+def village_title(name: str) -> str:
+    """``Desa Koto Tangah`` for ``Koto Tangah``; ``Nagari X`` and ``Desa X`` stay as they are."""
+    if name.split(" ", 1)[0].lower() in _KIND_WORDS:
+        return name
+    return _("Desa %(name)s", name=name)
+
+
+def village_name_only(name: str) -> str:
+    """``Koto Tangah`` for ``Desa Koto Tangah``, for sentences that say "desa" themselves."""
+    first, _space, rest = name.partition(" ")
+    return rest if rest and first.lower() in _KIND_WORDS else name

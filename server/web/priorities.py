@@ -28,7 +28,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import DateField, HiddenField, IntegerField, SelectMultipleField, StringField
+from wtforms import DateField, HiddenField, IntegerField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -39,6 +39,7 @@ from server.offices import code_in_region, current_scope, office_users
 from server.priorities import MAX_AGE_DAYS, Priority, Reason, rank_villages
 from server.regions import current_regions
 from server.web.access import roles_required
+from server.web.forms import officer_boxes
 from server.web.listing import midnight
 
 __all__ = ["bp", "reason_text"]
@@ -59,9 +60,7 @@ class TopCampaignForm(FlaskForm):
         default=10,
         validators=[DataRequired(), NumberRange(min=1, max=MAX_TOP)],
     )
-    officers = SelectMultipleField(
-        _l("Officers"), coerce=int, validate_choice=True, validators=[DataRequired()]
-    )
+    officers = officer_boxes()
     starts_on = DateField(_l("First day"), validators=[Optional()])
     ends_on = DateField(_l("Last day"), validators=[Optional()])
     region = HiddenField()

@@ -136,7 +136,7 @@ def test_the_creator_is_told_in_words_when_another_admin_cancels(
     creator = app.test_client()
     login(creator, "admin")
     page = _text(creator.get("/notifications").get_data(as_text=True))
-    assert f"Tugas peta {job_id} selesai: dibatalkan" in page
+    assert f"Tugas peta {job_id}: dibatalkan" in page
     assert "Dibatalkan oleh rina" in page and "cancelled by" not in page
 
 

@@ -528,3 +528,18 @@ def test_mail_goes_out_while_a_long_job_runs(
         release.set()
         worker.stop()
         worker.join(timeout=30)
+
+
+def test_a_village_named_desa_is_not_called_desa_twice(app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from server.mailer import describe
+
+    params = {"operator": "510-11", "village": "Desa Simulasi 001 (SIMULASI.001)"}
+    with app.test_request_context(), force_locale("id"):
+        said = describe("response.created", {**params, "kind": "disputed"})
+        assert "untuk desa Simulasi 001 (SIMULASI.001)" in said and "Desa Desa" not in said
+        decided = describe("response.decided", {"village": "Nagari Koto Baru", "decision": "x"})
+        assert "untuk desa Koto Baru:" in decided
+        plain = describe("response.decided", {"village": "Koto Baru", "decision": "x"})
+        assert "untuk desa Koto Baru:" in plain

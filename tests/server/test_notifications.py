@@ -50,9 +50,7 @@ def test_the_list_in_the_page_language_newest_first_with_the_unread_count(
     login(client, "ani")
     page = client.get("/notifications").get_data(as_text=True)
     assert _badge(page) == "2" and _badge(client.get("/uploads").get_data(as_text=True)) == "2"
-    assert page.index("Tugas peta 7 selesai: selesai") < page.index(
-        "Unggahan dikembalikan: bermasalah"
-    )
+    assert page.index("Tugas peta 7: selesai") < page.index("Unggahan dikembalikan: bermasalah")
     assert "Komentar peninjau: GPS mati" in page and "30 Nov 2026 10:05 WIB" in page
     assert page.count('class="badge new"') == 2 and "Rahasia" not in page
     assert f'action="/notifications/{notes["older"]}/read"' in page

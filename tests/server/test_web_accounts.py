@@ -303,3 +303,25 @@ def test_the_language_chosen_on_the_login_page_stays_after_logging_in(
     other = app.test_client()  # the account remembers it on another browser
     login(other, "admin")
     assert "Review" in other.get("/uploads").get_data(as_text=True)
+
+
+def test_audit_details_name_offices_formats_and_times(app: Flask) -> None:
+    from server.web.audit_words import audit_details
+
+    with app.test_request_context("/"):
+        with session_scope() as db:
+            from server.models import Office
+
+            code = db.scalars(select(Office.code)).first()
+            name = db.scalars(select(Office.name)).first()
+        shown = audit_details({"office": code, "format": "canonical", "email": "a@b.id"})
+        assert shown == f"kantor: {name} ({code}); format: CSV PetaSinyal; surel: a@b.id"
+        assert audit_details({"office": "99.99"}) == "kantor: 99.99"  # unknown: the code
+        valid = audit_details({"expires_at": "2026-11-30T19:30:54.466161+00:00"})
+        assert valid == "berlaku sampai: 1 Des 2026 02:30 WIB", valid  # WIB
+        assert audit_details({"expires_at": "soon"}) == "berlaku sampai: soon"
+
+
+def test_an_error_page_leads_back(client: FlaskClient) -> None:
+    page = client.get("/no-such-page").get_data(as_text=True)
+    assert 'href="/login"' in page and "Kembali ke halaman awal" in page
