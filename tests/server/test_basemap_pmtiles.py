@@ -19,11 +19,9 @@ from flask import Flask
 from PIL import Image, ImageDraw
 from shapely.geometry import shape
 
-from server import create_app
-from server.migrate import upgrade
 from server.web.basemap_files import read_archive
 from tests.browser import chromium_page
-from tests.server.live import thread_server
+from tests.server.live import site_app, thread_server
 from tests.server.test_basemap_pmtiles_writer import mvt, tile_at, tile_xy, write_pmtiles
 from tests.server.web import browser_login, login, make_cast
 
@@ -109,20 +107,12 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _make_app(folder: Path, pmtiles: Path | None) -> Flask:
-    from server.demo import simulated_village_file
-
-    url = f"sqlite:///{folder / 'site.sqlite3'}"
-    upgrade(url)
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "basemap-test",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "BOUNDARIES": str(simulated_village_file(folder / "villages.geojson")),
-            "JOBS_DIR": str(folder / "jobs"),
-            **({"BASEMAP_PMTILES": str(pmtiles)} if pmtiles else {}),
-        }
+    app = site_app(
+        folder,
+        "basemap-test",
+        TESTING=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        **({"BASEMAP_PMTILES": str(pmtiles)} if pmtiles else {}),
     )
     make_cast(app)
     return app
@@ -296,14 +286,7 @@ def test_a_page_map_draws_the_archive_in_chromium_and_keeps_the_choice(
                 else None
             ),
         )
-        browser_login(page, base, "admin")
-        page.goto(f"{base}/villages/{code}")
-        page.wait_for_selector("#village-map[data-ready]")
-        page.wait_for_function(
-            "() => document.querySelectorAll('canvas.leaflet-tile-loaded').length >= 4"
-        )
-        page.wait_for_load_state("networkidle")
-        frame = page.locator("#village-map").bounding_box()
+        frame = _village_map(page, base, code)
         centre = (frame["x"] + frame["width"] / 2, frame["y"] + frame["height"] / 2)
         _check_tiles(page.evaluate(TILES_JS), centre, _middle(_village(site)))
         assert ranges and all(r.startswith("bytes=") and s == 206 for r, s in ranges), ranges
@@ -324,6 +307,20 @@ def test_a_page_map_draws_the_archive_in_chromium_and_keeps_the_choice(
         stored = page.evaluate("localStorage.getItem('petasinyal.basemap')")
         assert json.loads(stored)["pmtiles"] is False
     assert problems == []
+
+
+def _village_map(page: Any, base: str, code: str) -> dict[str, float]:
+    """Log in as the admin, open the village's page and wait for its basemap tiles; the
+    map's box on the page."""
+    browser_login(page, base, "admin")
+    page.goto(f"{base}/villages/{code}")
+    page.wait_for_selector("#village-map[data-ready]")
+    page.wait_for_function(
+        "() => document.querySelectorAll('canvas.leaflet-tile-loaded').length >= 4"
+    )
+    page.wait_for_load_state("networkidle")
+    box: dict[str, float] = page.locator("#village-map").bounding_box()
+    return box
 
 
 @pytest.mark.browser
@@ -353,14 +350,7 @@ EARTH, WATER = [226, 223, 218], [128, 222, 234]  # protomaps' light flavour
 def test_a_vector_archive_is_drawn_by_protomaps_leaflet(vector_site: Flask) -> None:
     code = _village_code(vector_site)
     with thread_server(vector_site) as base, chromium_page(1366, 900) as (page, problems):
-        browser_login(page, base, "admin")
-        page.goto(f"{base}/villages/{code}")
-        page.wait_for_selector("#village-map[data-ready]")
-        page.wait_for_function(
-            "() => document.querySelectorAll('canvas.leaflet-tile-loaded').length >= 4"
-        )
-        page.wait_for_load_state("networkidle")
-        frame = page.locator("#village-map").bounding_box()
+        frame = _village_map(page, base, code)
         middle = [frame["x"] + frame["width"] / 2, frame["y"] + frame["height"] / 2]
         assert page.evaluate(PIXEL_JS, middle) == WATER  # the lake in the village
         assert page.evaluate(PIXEL_JS, [frame["x"] + 70, frame["y"] + 90]) == EARTH
