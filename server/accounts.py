@@ -175,7 +175,7 @@ def redeem_enrol_code(code: str, name: str) -> tuple[int, str]:
         session.flush()
         record(
             session,
-            f"officer:{enrol.officer_id}",
+            f"officer:{officer.username}",  # who, by name, as every other entry
             "device.enrol",
             f"device:{device.id}",
             None,

@@ -301,8 +301,10 @@ def test_revoking_a_device_is_audited(app: Flask, client: FlaskClient, token: st
     with app.app_context():
         revoke_device(1, actor="admin:1")
         with session_scope() as session:
-            actions = [e.action for e in session.scalars(select(AuditEntry))]
+            entries = [(e.action, e.actor) for e in session.scalars(select(AuditEntry))]
+    actions = [action for action, _actor in entries]
     assert actions[-1] == "device.revoke" and "device.enrol" in actions
+    assert ("device.enrol", "officer:ani") in entries  # the officer by name, not by id
     assert upload(client, token, [reading()]).status_code == 401
 
 
