@@ -1,0 +1,167 @@
+"""Road-aligned kriging with a drive effect, and leave-one-drive-out CV, on synthetic roads
+where the truth is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from analysis.crossval import drive_folds, fit_gridder, leave_one_drive_out, select_method
+from analysis.gridders import OrdinaryKriging
+from analysis.gridders.road import RoadKriging, road_headings
+from analysis.gridders.variogram import NestedVariogram, Variogram, fit_nested_variogram
+from analysis.prepare import Samples
+
+MODEL = NestedVariogram(nugget=1.0, psill1=20.0, range1=300.0, psill2=20.0, range2=3000.0)
+ISO = Variogram("exponential", 1.0, 40.0, 1_000.0)
+
+
+def _roads(drives: int = 12, seed: int = 0, offset_sd: float = 2.0) -> tuple[Samples, np.ndarray]:
+    """Drives along two east-west roads 200 m apart; the field changes fast across roads
+    (road B is 12 dB weaker) and slowly along them. Returns samples and each drive's offset."""
+    rng = np.random.default_rng(seed)
+    east, north, value, drive = [], [], [], []
+    offsets = rng.normal(0, offset_sd, drives)
+    for d in range(drives):
+        x = np.sort(rng.uniform(0, 3_000, 60))
+        if d % 2:
+            x = x[::-1]
+        y = np.full_like(x, 0.0 if d % 2 == 0 else 200.0) + rng.normal(0, 3, len(x))
+        east.append(x)
+        north.append(y)
+        value.append(_truth(x, y) + offsets[d] + rng.normal(0, 1.0, len(x)))
+        drive.append(np.full(len(x), d))
+    e, n, v, dr = (np.concatenate(a) for a in (east, north, value, drive))
+    ones = np.ones(len(v), np.int64)
+    return Samples(e, n, v, ones, np.zeros(len(v), bool), None, None, dr), offsets
+
+
+def _truth(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return -90 + 5 * np.sin(x / 700) - 12 * (y > 100)
+
+
+def test_contract_fit_returns_self_and_predicts_shape() -> None:
+    samples, _ = _roads()
+    model = RoadKriging(variogram=MODEL, iso_variogram=ISO)
+    assert fit_gridder(model, samples) is model
+    out = model.predict((np.array([[100.0, 200.0]]), np.array([[0.0, 200.0]])))
+    assert out.shape == (1, 2)
+    assert np.isfinite(out).all()
+    assert not hasattr(RoadKriging(), "points_")
+    with pytest.raises(RuntimeError):
+        RoadKriging().predict((np.zeros(1), np.zeros(1)))
+    with pytest.raises(ValueError):
+        RoadKriging().fit(samples.coordinates, samples.value, drive=samples.drive[:-1])  # type: ignore[index]
+
+
+def test_headings_follow_the_drive_in_both_directions() -> None:
+    points = np.array([[0.0, 0.0], [10.0, 0.0], [20.0, 0.0], [20.0, 0.0], [20.0, 10.0]])
+    drive = np.array([0, 0, 0, 1, 1])
+    heading = road_headings(points, drive)
+    # Doubled angles: east and west both give (1, 0); north gives (-1, 0).
+    assert_allclose(heading[:3], [[1, 0]] * 3, atol=1e-12)
+    assert_allclose(heading[3:], [[-1, 0]] * 2, atol=1e-12)
+
+
+def test_road_direction_is_along_the_road() -> None:
+    samples, _ = _roads()
+    model = fit_gridder(RoadKriging(variogram=MODEL, iso_variogram=ISO), samples)
+    assert isinstance(model, RoadKriging)
+    along, stretch = model.road_direction(np.array([[1_500.0, 2.0], [800.0, 198.0]]))
+    assert_allclose(np.abs(along[:, 0]), 1.0, atol=0.02)
+    assert (stretch > 2.5).all()
+
+
+def test_anisotropy_keeps_the_other_road_out() -> None:
+    """Between samples on road A, a point on road A must not borrow from road B (12 dB
+    weaker, 200 m away): the road-aligned prediction is closer to the truth."""
+    samples, _ = _roads()
+    keep = ~((samples.drive % 2 == 0) & (np.abs(samples.easting - 1_500) < 150))  # type: ignore[operator]
+    part = samples.subset(keep)
+    x = np.array([1_500.0])
+    y = np.array([0.0])
+    options = {"variogram": MODEL, "iso_variogram": ISO, "far_m": 500.0, "near_m": 400.0}
+    iso = fit_gridder(RoadKriging(stretch=1.0, **options), part).predict((x, y))  # type: ignore[arg-type]
+    road = fit_gridder(RoadKriging(stretch=4.0, **options), part).predict((x, y))  # type: ignore[arg-type]
+    truth = _truth(x, y)
+    assert abs(road - truth)[0] < abs(iso - truth)[0]
+
+
+def test_drive_effect_keeps_one_drive_from_pulling_the_map() -> None:
+    """One drive 10 dB above the others, alone at a point: with the drive effect the map
+    there follows the other drives more than that one drive."""
+    rng = np.random.default_rng(1)
+    x = np.r_[np.linspace(0, 2_000, 80), np.linspace(0, 2_000, 80) + 12.5]
+    y = np.zeros_like(x)
+    value = np.r_[np.full(80, -80.0), np.full(80, -90.0)] + rng.normal(0, 0.5, 160)
+    drive = np.r_[np.zeros(80), np.ones(80)].astype(int)
+    with_effect = NestedVariogram(0.5, 5.0, 500.0, 5.0, 2_000.0, drive=25.0)
+    without = NestedVariogram(0.5, 5.0, 500.0, 5.0, 2_000.0, drive=0.0)
+    point = (np.array([1_003.0]), np.array([0.0]))  # a drive-0 sample is 3 m away
+    plain = RoadKriging(variogram=without).fit((x, y), value, drive=drive).predict(point)
+    pooled = RoadKriging(variogram=with_effect).fit((x, y), value, drive=drive).predict(point)
+    assert abs(pooled[0] + 85) < abs(plain[0] + 85)
+
+
+def test_fitted_nested_variogram_finds_the_drive_effect() -> None:
+    samples, _ = _roads(drives=30, offset_sd=3.0)
+    model = fit_nested_variogram(np.column_stack(samples.coordinates), samples.value, samples.drive)
+    assert 2.0 < model.drive < 30.0
+    without = fit_nested_variogram(np.column_stack(samples.coordinates), samples.value, None)
+    assert without.drive == 0.0
+
+
+def test_far_from_tracks_it_is_ordinary_kriging() -> None:
+    samples, _ = _roads()
+    model = fit_gridder(RoadKriging(variogram=MODEL, iso_variogram=ISO), samples)
+    assert isinstance(model, RoadKriging)
+    far = (np.array([1_000.0, 2_000.0]), np.array([900.0, -700.0]))
+    iso = OrdinaryKriging(variogram=model.isotropic_.variogram_).fit(
+        samples.coordinates, samples.value
+    )
+    assert_allclose(model.predict(far), iso.predict(far))
+
+
+def test_grid_cells_match_points_and_tiles_find_drives() -> None:
+    samples, _ = _roads()
+    model = fit_gridder(RoadKriging(variogram=MODEL, iso_variogram=ISO), samples)
+    cells = np.column_stack([np.linspace(0, 3_000, 50), np.linspace(-300, 500, 50)])
+    value, std = model.predict_cells(cells, 25.0)
+    assert std is not None and np.isfinite(std).all()
+    # On the tracks each cell has its own road-aligned neighbourhood, as a point has.
+    near = model._track_weight(cells) == 1
+    assert near.any()
+    assert_allclose(value[near], model.predict((cells[near, 0], cells[near, 1])))
+    # A frozen copy fitted without drives (as a tile is) finds them by position.
+    tile = model.frozen().fit(samples.coordinates, samples.value)
+    assert_allclose(
+        tile.predict((cells[:, 0], cells[:, 1])), model.predict((cells[:, 0], cells[:, 1]))
+    )
+
+
+def test_lodo_folds_leave_out_each_drive_near_the_others() -> None:
+    samples, _ = _roads(drives=6)
+    folds = list(drive_folds(samples, within_m=250.0))
+    assert len(folds) == 6
+    for train, test in folds:
+        held = np.unique(samples.drive[test])  # type: ignore[index]
+        assert len(held) == 1
+        assert not (train & test).any()
+        assert not np.isin(samples.drive[train], held).any()  # type: ignore[index]
+    far = samples.subset(np.ones(len(samples), bool))
+    assert len(list(drive_folds(far, within_m=0.001))) == 0
+    grouped = list(drive_folds(samples, max_folds=2))
+    assert len(grouped) == 2
+
+
+def test_lodo_scores_every_method_and_auto_needs_drives() -> None:
+    samples, _ = _roads()
+    result = leave_one_drive_out(
+        RoadKriging(variogram=MODEL, iso_variogram=ISO), samples, name="road"
+    )
+    assert result.scheme == "lodo" and result.n > 0.8 * len(samples)
+    no_drives = Samples(*[getattr(samples, f) for f in Samples.__slots__[:-1]], None)  # type: ignore[attr-defined]
+    pick = select_method({"road": RoadKriging(), "kriging": OrdinaryKriging()}, no_drives)
+    assert pick.method == "kriging" and pick.lodo == []
+    assert [r.method for r in pick.blocked] == ["kriging"]
