@@ -88,6 +88,7 @@ def prepare_samples(
     block_m: float | None = 10.0,
     crs: CRS | None = None,
     by_drive: bool = False,
+    split_drives: bool = False,
 ) -> Samples:
     """Project, censor no-service readings at the floor of ``tech``, and block-reduce.
 
@@ -98,10 +99,12 @@ def prepare_samples(
     block_m : size of the blocks over which repeated fixes are reduced by median (None: keep
         every reading).
     crs : metric CRS (default: the UTM zone of the data).
-    by_drive : keep the survey session (``session_id``) of each point as its drive: blocks are
-        reduced per drive and the points of a drive come in time order (needed for
-        leave-one-drive-out CV and road kriging). Without sessions, or with ``False``, blocks
-        mix drives and ``drive`` is None.
+    by_drive : keep the survey session (``session_id``) of each point as its drive, the
+        points of a drive in time order (for leave-one-drive-out CV and road kriging). The
+        blocks stay those of ``by_drive=False`` (the same points); each takes the drive of
+        most of its readings. Without sessions, or with ``False``, ``drive`` is None.
+    split_drives : with ``by_drive``, reduce each drive's readings in a block apart (more
+        points where drives overlap; a held-out drive then shares no point with the others).
     """
     if tech not in FLOOR_DBM:
         raise ValueError(f"cannot map technology {tech!r}; expected one of {sorted(FLOOR_DBM)}")
@@ -132,7 +135,7 @@ def prepare_samples(
         cells,
         None if drive is None else drive[ok],
     )
-    return block_reduce(samples, block_m) if block_m else samples
+    return block_reduce(samples, block_m, split_drives) if block_m else samples
 
 
 def _drive_codes(frame: pd.DataFrame) -> np.ndarray | None:
@@ -143,12 +146,13 @@ def _drive_codes(frame: pd.DataFrame) -> np.ndarray | None:
     return codes.astype(np.int64)
 
 
-def block_reduce(samples: Samples, block_m: float) -> Samples:
+def block_reduce(samples: Samples, block_m: float, split_drives: bool = False) -> Samples:
     """Median of value and position per square block; ``count`` adds up, ``censored`` if most.
 
-    The serving cell of a block is its most frequent one. With drives, each drive's readings
-    in a block are reduced apart, and the points keep the drives' time order (that of their
-    first reading).
+    The serving cell of a block is its most frequent one. With drives, a block takes the
+    drive of most of its readings (``split_drives``: each drive's readings in a block are
+    reduced apart), and the points come in each drive's time order (that of their first
+    reading).
     """
     table = pd.DataFrame(
         {
@@ -163,7 +167,7 @@ def block_reduce(samples: Samples, block_m: float) -> Samples:
             "t": np.arange(len(samples)),
         }
     )
-    keys = ["d", "bx", "by"]
+    keys = ["d", "bx", "by"] if split_drives and samples.drive is not None else ["bx", "by"]
     if samples.cell is not None:
         table["cell"] = samples.cell
     grouped = table.groupby(keys, sort=True)
@@ -171,17 +175,20 @@ def block_reduce(samples: Samples, block_m: float) -> Samples:
     count = grouped["c"].sum()
     cell = None
     if samples.cell is not None:
-        sizes = table.dropna(subset=["cell"]).groupby([*keys, "cell"]).size()
-        top = sizes.reset_index(name="k").sort_values(
-            [*keys, "k"], ascending=[True, True, True, False], kind="stable"
-        )
-        first = top.drop_duplicates(keys).set_index(keys)["cell"]
-        cell = first.reindex(med.index).to_numpy(dtype=float)
+        cell = _most_frequent(table.dropna(subset=["cell"]), keys, "cell", med.index)
     order: slice | np.ndarray = slice(None)
     drive = None
     if samples.drive is not None:
-        order = np.argsort(grouped["t"].min().to_numpy(), kind="stable")
-        drive = med.index.get_level_values("d").to_numpy(dtype=np.int64)[order]
+        drive = _most_frequent(table, keys, "d", med.index).astype(np.int64)
+        if "d" in keys:
+            start = grouped["t"].min().to_numpy()
+        else:
+            where = pd.MultiIndex.from_arrays(
+                [*(med.index.get_level_values(k) for k in keys), drive]
+            )
+            start = table.groupby([*keys, "d"])["t"].min().reindex(where).to_numpy()
+        order = np.lexsort((start, drive))
+        drive = drive[order]
     return Samples(
         med["e"].to_numpy()[order],
         med["n"].to_numpy()[order],
@@ -192,6 +199,19 @@ def block_reduce(samples: Samples, block_m: float) -> Samples:
         None if cell is None else cell[order],
         drive,
     )
+
+
+def _most_frequent(
+    table: pd.DataFrame, keys: list[str], column: str, index: pd.Index
+) -> np.ndarray:
+    """The most frequent ``column`` value of each group of ``keys``, in the order of ``index``
+    (ties: the smallest value; NaN for a group without values)."""
+    sizes = table.groupby([*keys, column]).size()
+    top = sizes.reset_index(name="_k").sort_values(
+        [*keys, "_k"], ascending=[True] * len(keys) + [False], kind="stable"
+    )
+    first = top.drop_duplicates(keys).set_index(keys)[column]
+    return first.reindex(index).to_numpy(dtype=float)
 
 
 def reading_points(frame: pd.DataFrame, tech: str, crs: CRS) -> pd.DataFrame:

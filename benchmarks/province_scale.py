@@ -21,7 +21,8 @@ BBOX = (98.6, 101.9, -3.6, 0.9)
 
 
 def province_readings(n: int, seed: int = 0) -> pd.DataFrame:
-    """``n`` LTE / no-service readings along roads in West Sumatra's box."""
+    """``n`` LTE / no-service readings along roads in West Sumatra's box; each road is one
+    drive (survey session), its readings timed in order along it."""
     rng = np.random.default_rng(seed)
     lon0, lon1, lat0, lat1 = BBOX
     towns = np.column_stack([rng.uniform(lon0, lon1, 400), rng.uniform(lat0, lat1, 400)])
@@ -44,8 +45,9 @@ def province_readings(n: int, seed: int = 0) -> pd.DataFrame:
         {
             "id": [f"{i:08x}-0000-4000-8000-000000000000" for i in range(n)],
             "device_id": "bench",
-            "session_id": "bench",
-            "observed_at": pd.Timestamp("2026-10-01", tz="UTC"),
+            # One drive per road, driven from one end to the other.
+            "session_id": [f"road-{r:04d}" for r in road],
+            "observed_at": pd.Timestamp("2026-10-01", tz="UTC") + pd.to_timedelta(t * 3600, "s"),
             "lat": lat,
             "lon": lon,
             "tech": np.where(none, "NONE", "LTE"),
