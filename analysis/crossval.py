@@ -32,6 +32,7 @@ __all__ = [
     "cross_validate",
     "drive_folds",
     "leave_one_drive_out",
+    "paired_difference",
     "select_best",
     "select_method",
 ]
@@ -194,10 +195,16 @@ def cross_validate(
 
 
 def leave_one_drive_out(
-    gridder: BaseGridder, samples: Samples, within_m: float = 250.0, name: str | None = None
+    gridder: BaseGridder,
+    samples: Samples,
+    within_m: float = 250.0,
+    name: str | None = None,
+    max_folds: int = 40,
 ) -> CVResult:
-    """Leave-one-drive-out errors of ``gridder``; NaN at points that are not held out."""
-    splits = drive_folds(samples, within_m)
+    """Leave-one-drive-out errors of ``gridder``; NaN at points that are not held out.
+
+    With more than ``max_folds`` drives, drives are left out in that many groups."""
+    splits = drive_folds(samples, within_m, max_folds=max_folds)
     return _validate(gridder, samples, splits, name or type(gridder).__name__, "lodo")
 
 
@@ -231,6 +238,31 @@ def select_best(
     return _common_best(results)[0].method, results
 
 
+def paired_difference(
+    residual: np.ndarray,
+    baseline: np.ndarray,
+    drive: np.ndarray,
+    draws: int = 2_000,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """RMSE(method) - RMSE(baseline) in dB on the points both predicted, and a 95 % interval
+    from resampling whole drives with replacement (``draws`` bootstrap draws)."""
+    both = np.isfinite(residual) & np.isfinite(baseline)
+    codes, which = np.unique(drive[both], return_inverse=True)
+    which = which.ravel()
+    sq_a = np.bincount(which, residual[both] ** 2, len(codes))
+    sq_b = np.bincount(which, baseline[both] ** 2, len(codes))
+    count = np.bincount(which, minlength=len(codes)).astype(float)
+    diff = float(np.sqrt(sq_a.sum() / count.sum()) - np.sqrt(sq_b.sum() / count.sum()))
+    pick = np.random.default_rng(seed).integers(0, len(codes), (draws, len(codes)))
+    weight = np.zeros((draws, len(codes)))
+    np.add.at(weight, (np.arange(draws)[:, None], pick), 1.0)
+    n = np.maximum(weight @ count, 1.0)
+    boot = np.sqrt(weight @ sq_a / n) - np.sqrt(weight @ sq_b / n)
+    low, high = np.quantile(boot, [0.025, 0.975])
+    return diff, float(low), float(high)
+
+
 @dataclass(frozen=True, slots=True)
 class Selection:
     """The chosen method, why, and the errors of every candidate under both schemes."""
@@ -249,12 +281,15 @@ def select_method(
     seed: int = 0,
     within_m: float = 250.0,
     guard_db: float = BLOCKED_GUARD_DB,
+    lodo_folds: int = 40,
 ) -> Selection:
     """Blocked CV and (with enough drives) LODO of every gridder; choose on both.
 
     With LODO: the candidates are taken in order of their LODO RMSE, and the first whose
     blocked-CV RMSE is within ``guard_db`` of the best blocked one is chosen, so a method that
-    is better along driven roads but worse away from them does not win. Without: the lowest
+    is better along driven roads but worse away from them does not win. A method that needs
+    drives (road kriging) must also beat the best of the others on LODO with a 95 % interval
+    below zero (:func:`paired_difference`), or it is passed over. Without: the lowest
     blocked-CV RMSE, as :func:`select_best`, among the methods that do not need drives
     (``analysis.methods.NEEDS_DRIVES``) unless only those were asked for.
     """
@@ -265,14 +300,28 @@ def select_method(
         best, blocked = select_best(usable, samples, block_m, folds, seed)
         return Selection(best, blocked, [], "blocked CV (too few drives for leave-one-drive-out)")
     best, blocked = select_best(gridders, samples, block_m, folds, seed)
-    lodo = [leave_one_drive_out(g, samples, within_m, name) for name, g in gridders.items()]
+    lodo = [
+        leave_one_drive_out(g, samples, within_m, name, lodo_folds) for name, g in gridders.items()
+    ]
     _, b_common = _common_best(blocked)
     _, l_common = _common_best(lodo)
     floor = min(r.rmse_on(b_common) for r in blocked)
     by_name = {r.method: r for r in blocked}
+    others = [r for r in lodo if r.method not in NEEDS_DRIVES]
     for result in sorted(lodo, key=lambda r: r.rmse_on(l_common)):
-        if by_name[result.method].rmse_on(b_common) <= floor + guard_db:
-            return Selection(
-                result.method, blocked, lodo, "leave-one-drive-out, guarded by blocked CV"
-            )
+        if by_name[result.method].rmse_on(b_common) > floor + guard_db:
+            continue
+        if result.method in NEEDS_DRIVES and others:
+            # Only on evidence: better than every other method on left-out drives, with a
+            # 95 % interval (whole drives resampled) that stays below zero.
+            assert samples.drive is not None
+            rival = min(others, key=lambda r: r.rmse_on(l_common))
+            high = paired_difference(
+                np.where(l_common, result.residuals, np.nan),
+                np.where(l_common, rival.residuals, np.nan),
+                samples.drive,
+            )[2]
+            if high >= 0:
+                continue
+        return Selection(result.method, blocked, lodo, "leave-one-drive-out, guarded by blocked CV")
     return Selection(best, blocked, lodo, "blocked CV")

@@ -179,10 +179,11 @@ def block_reduce(samples: Samples, block_m: float, split_drives: bool = False) -
     order: slice | np.ndarray = slice(None)
     drive = None
     if samples.drive is not None:
-        drive = _most_frequent(table, keys, "d", med.index).astype(np.int64)
         if "d" in keys:
+            drive = med.index.get_level_values("d").to_numpy(dtype=np.int64)
             start = grouped["t"].min().to_numpy()
         else:
+            drive = _most_frequent(table, keys, "d", med.index).astype(np.int64)
             where = pd.MultiIndex.from_arrays(
                 [*(med.index.get_level_values(k) for k in keys), drive]
             )

@@ -31,6 +31,7 @@ from analysis.crossval import (
     blocked_folds,
     drive_folds,
     fit_gridder,
+    paired_difference,
     select_best,
     select_method,
 )
@@ -144,29 +145,6 @@ def _summary(name: str, res: np.ndarray) -> dict[str, Any]:
         "bias_db": float(np.mean(res)),
         "p95_db": float(np.quantile(np.abs(res), 0.95)),
     }
-
-
-def paired_difference(
-    residual: np.ndarray,
-    baseline: np.ndarray,
-    drive: np.ndarray,
-    draws: int = 2_000,
-    seed: int = 0,
-) -> tuple[float, float, float]:
-    """RMSE(method) - RMSE(baseline) on the same points, and a 95 % interval from resampling
-    whole drives with replacement."""
-    both = np.isfinite(residual) & np.isfinite(baseline)
-    codes, drive = np.unique(drive[both], return_inverse=True)
-    sq_a = np.bincount(drive, residual[both] ** 2, len(codes))
-    sq_b = np.bincount(drive, baseline[both] ** 2, len(codes))
-    count = np.bincount(drive, minlength=len(codes)).astype(float)
-    diff = float(np.sqrt(sq_a.sum() / count.sum()) - np.sqrt(sq_b.sum() / count.sum()))
-    pick = np.random.default_rng(seed).integers(0, len(codes), (draws, len(codes)))
-    weight = np.stack([np.bincount(row, minlength=len(codes)) for row in pick]).astype(float)
-    n = weight @ count
-    boot = np.sqrt(weight @ sq_a / n) - np.sqrt(weight @ sq_b / n)
-    low, high = np.quantile(boot, [0.025, 0.975])
-    return diff, float(low), float(high)
 
 
 def run(seeds: tuple[int, ...] = (0, 1, 2)) -> dict[str, object]:

@@ -123,7 +123,7 @@ def test_far_from_tracks_it_is_ordinary_kriging() -> None:
     assert_allclose(model.predict(far), iso.predict(far))
 
 
-def test_grid_cells_match_points_and_tiles_find_drives() -> None:
+def test_grid_cells_match_points_and_frozen_copies_agree() -> None:
     samples, _ = _roads()
     model = fit_gridder(RoadKriging(variogram=MODEL, iso_variogram=ISO), samples)
     cells = np.column_stack([np.linspace(0, 3_000, 50), np.linspace(-300, 500, 50)])
@@ -133,8 +133,8 @@ def test_grid_cells_match_points_and_tiles_find_drives() -> None:
     near = model._track_weight(cells) == 1
     assert near.any()
     assert_allclose(value[near], model.predict((cells[near, 0], cells[near, 1])))
-    # A frozen copy fitted without drives (as a tile is) finds them by position.
-    tile = model.frozen().fit(samples.coordinates, samples.value)
+    # A frozen copy fitted with the drives (as a tile is) predicts the same.
+    tile = model.frozen().fit(samples.coordinates, samples.value, drive=samples.drive)
     assert_allclose(
         tile.predict((cells[:, 0], cells[:, 1])), model.predict((cells[:, 0], cells[:, 1]))
     )
@@ -165,3 +165,108 @@ def test_lodo_scores_every_method_and_auto_needs_drives() -> None:
     pick = select_method({"road": RoadKriging(), "kriging": OrdinaryKriging()}, no_drives)
     assert pick.method == "kriging" and pick.lodo == []
     assert [r.method for r in pick.blocked] == ["kriging"]
+
+
+def test_tiles_pass_each_sample_drive_to_the_gridder() -> None:
+    from analysis.grid import GridSpec
+    from analysis.tiling import predict_tiled
+
+    samples, _ = _roads()
+    model = fit_gridder(RoadKriging(variogram=MODEL, iso_variogram=ISO), samples)
+    spec = GridSpec(-100.0, 400.0, 50.0, 64, 12)
+    wanted = np.ones(spec.shape, bool)
+    tiled, _ = predict_tiled(model, samples, spec, wanted, tile_size=16, executor="serial")
+    east, north = spec.cell_centres()
+    whole, _ = model.predict_cells(np.column_stack([east.ravel(), north.ravel()]), 50.0)
+    assert_allclose(tiled.ravel(), whole, rtol=1e-5)
+
+
+def test_drive_effect_is_tuned_on_left_out_drives() -> None:
+    samples, _ = _roads(drives=16, offset_sd=3.0)
+    fitted = fit_nested_variogram(
+        np.column_stack(samples.coordinates), samples.value, samples.drive
+    )
+    model = fit_gridder(RoadKriging(), samples)
+    assert isinstance(model, RoadKriging)
+    tuned = model.variogram_.drive / max(fitted.drive, 0.02 * fitted.sill)
+    assert min(abs(tuned - f) for f in (1.0, 2.0, 4.0, 8.0)) < 1e-9
+    assert model.variogram_.psill1 == fitted.psill1
+    # Without drives nothing is tuned: every sample is its own drive and there is no effect.
+    plain = RoadKriging().fit(samples.coordinates, samples.value)
+    assert plain.variogram_.drive == 0.0
+
+
+def test_paired_difference_resamples_whole_drives() -> None:
+    from analysis.crossval import paired_difference
+
+    rng = np.random.default_rng(0)
+    drive = np.repeat(np.arange(20), 30)
+    base = rng.normal(0, 5, len(drive))
+    same = paired_difference(base, base, drive)
+    assert same == (0.0, 0.0, 0.0)
+    better = paired_difference(0.8 * base, base, drive)
+    assert better[0] < 0 and better[1] <= better[0] <= better[2] < 0
+    base[::7] = np.nan  # points one method did not predict are left out of both
+    assert np.isfinite(paired_difference(0.8 * base, base, drive)).all()
+
+
+def test_road_kriging_is_chosen_only_on_evidence() -> None:
+    """Identical residuals on left-out drives are no evidence: auto keeps kriging."""
+    from analysis.crossval import CVResult, Selection
+
+    samples, _ = _roads(drives=6)
+    pick = select_method(
+        {"road": _AsKriging(k=32), "kriging": OrdinaryKriging(k=32)}, samples, folds=3
+    )
+    assert isinstance(pick, Selection) and pick.lodo
+    assert all(isinstance(r, CVResult) for r in pick.lodo)
+    assert pick.method == "kriging"
+
+
+class _AsKriging(OrdinaryKriging):
+    """Ordinary kriging under the name of a method that needs drives (same predictions)."""
+
+
+def test_block_median_with_drives_keeps_the_points() -> None:
+    """``by_drive`` labels blocks with their main drive but keeps the same points;
+    ``split_drives`` reduces each drive apart. Each drive's points come in time order."""
+    import pandas as pd
+
+    from analysis.frame import canonical_frame
+    from analysis.prepare import prepare_samples
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for d in range(4):
+        x = np.linspace(0, 0.01, 60)[:: 1 if d % 2 else -1]
+        for i, lon in enumerate(x):
+            rows.append(
+                {
+                    "id": f"{d:04x}{i:04x}-0000-4000-8000-000000000000",
+                    "device_id": "p",
+                    "session_id": f"s{d}",
+                    "observed_at": pd.Timestamp("2026-10-01", tz="UTC")
+                    + pd.Timedelta(minutes=60 * d + i),
+                    "lat": -0.9 + rng.normal(0, 1e-5),
+                    "lon": 100.3 + lon,
+                    "tech": "LTE",
+                    "mcc": "510",
+                    "mnc": "10",
+                    "rsrp_dbm": float(-90 + rng.integers(-5, 5)),
+                }
+            )
+    frame = canonical_frame(pd.DataFrame(rows))
+    plain = prepare_samples(frame, "LTE")
+    labelled = prepare_samples(frame, "LTE", by_drive=True)
+    split = prepare_samples(frame, "LTE", by_drive=True, split_drives=True)
+    assert plain.drive is None and labelled.drive is not None and split.drive is not None
+    assert len(labelled) == len(plain) < len(split)
+    key = lambda s: sorted(zip(s.easting.round(3), s.northing.round(3), s.value, strict=True))  # noqa: E731
+    assert key(labelled) == key(plain)
+    assert labelled.count.sum() == plain.count.sum() == split.count.sum() == len(frame)
+    # Time order within each drive: odd drives run east, even ones west.
+    for s in (labelled, split):
+        for d in np.unique(s.drive):
+            east = s.easting[s.drive == d]
+            step = np.sign(np.diff(east))
+            assert (step >= 0).all() or (step <= 0).all()
