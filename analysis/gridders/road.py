@@ -62,6 +62,8 @@ class RoadKriging(BaseGridder):
     iso_variogram : the variogram of the isotropic model away from tracks (default: fitted,
         as :class:`OrdinaryKriging` fits it).
     radius : neighbours farther than this are left out.
+    share_cells : on a grid, the cells of a square of this many cells a side near the tracks
+        share the road-aligned neighbourhood of its centre (1: each cell its own).
     tune_points, tune_within_m : how the drive effect and nugget are tuned on left-out drives
         (see :meth:`_tune_on_lodo`; only when the variogram is fitted and drives are given).
     """
@@ -79,6 +81,7 @@ class RoadKriging(BaseGridder):
         max_lag: float | None = None,
         radius: float = 4_000.0,
         tune_points: int = 600,
+        share_cells: int = 2,
         tune_within_m: float = 250.0,
     ):
         self.k = k
@@ -92,6 +95,7 @@ class RoadKriging(BaseGridder):
         self.max_lag = max_lag
         self.radius = radius
         self.tune_points = tune_points
+        self.share_cells = share_cells
         self.tune_within_m = tune_within_m
 
     def fit(
@@ -202,7 +206,11 @@ class RoadKriging(BaseGridder):
         value = np.zeros(len(points))
         variance = np.zeros(len(points))
         road = weight > 0
-        if road.any():
+        if road.any() and spacing is not None and self.share_cells > 1:
+            value[road], variance[road] = self._solve_blocks(
+                points[road], spacing * self.share_cells
+            )
+        elif road.any():
             value[road], variance[road] = self._solve_points(points[road])
         iso = weight < 1
         if iso.any():
@@ -277,6 +285,42 @@ class RoadKriging(BaseGridder):
             keep = np.broadcast_to(np.arange(k)[None, :], (len(points), k))
         rows = np.arange(len(points))[:, None]
         return safe[rows, keep], valid[rows, keep], along, stretch
+
+    def _solve_blocks(self, points: np.ndarray, block: float) -> tuple[np.ndarray, np.ndarray]:
+        """Grid cells in square blocks of side ``block``: the cells of a block share the
+        road-aligned neighbourhood of its centre, and one system solves them all."""
+        key = np.floor(points / block).astype(np.int64)
+        _, bucket = np.unique(key, axis=0, return_inverse=True)
+        bucket = bucket.ravel()
+        order = np.argsort(bucket, kind="stable")
+        first = np.flatnonzero(np.r_[True, bucket[order][1:] != bucket[order][:-1]])
+        size = np.diff(np.r_[first, len(points)])
+        slot = np.arange(len(points)) - np.repeat(first, size)
+        width = int(size.max())
+        targets = np.repeat(points[order[first]][:, None, :], width, axis=1)
+        targets[np.repeat(np.arange(len(first)), size), slot] = points[order]
+        centres = (np.floor(points[order[first]] / block) + 0.5) * block
+        estimate = np.empty((len(first), width))
+        variance = np.empty((len(first), width))
+        step = max(_CHUNK // width, 1)
+        for start in range(0, len(first), step):
+            stop = start + step
+            index, valid, along, stretch = self._neighbourhoods(centres[start:stop])
+            estimate[start:stop], variance[start:stop] = _krige(
+                self.points_[index],
+                self.values_[index],
+                self.drive_[index],
+                valid,
+                targets[start:stop],
+                along,
+                stretch,
+                self.variogram_,
+            )
+        rows = np.repeat(np.arange(len(first)), size)
+        out_e = np.empty(len(points))
+        out_v = np.empty(len(points))
+        out_e[order], out_v[order] = estimate[rows, slot], variance[rows, slot]
+        return out_e, out_v
 
     def _solve_points(
         self,

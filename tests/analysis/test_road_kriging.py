@@ -125,9 +125,14 @@ def test_far_from_tracks_it_is_ordinary_kriging() -> None:
 
 def test_grid_cells_match_points_and_frozen_copies_agree() -> None:
     samples, _ = _roads()
-    model = fit_gridder(RoadKriging(variogram=MODEL, iso_variogram=ISO), samples)
+    model = fit_gridder(RoadKriging(variogram=MODEL, iso_variogram=ISO, share_cells=1), samples)
     cells = np.column_stack([np.linspace(0, 3_000, 50), np.linspace(-300, 500, 50)])
     value, std = model.predict_cells(cells, 25.0)
+    # Cells of a 2 x 2 block sharing one neighbourhood (the default) differ little.
+    shared = RoadKriging(variogram=MODEL, iso_variogram=ISO).fit(
+        samples.coordinates, samples.value, drive=samples.drive
+    )
+    assert np.sqrt(np.mean((shared.predict_cells(cells, 25.0)[0] - value) ** 2)) < 0.5
     assert std is not None and np.isfinite(std).all()
     # On the tracks each cell has its own road-aligned neighbourhood, as a point has.
     near = model._track_weight(cells) == 1
