@@ -22,8 +22,9 @@ The road model's covariance is two nested exponential structures with a nugget (
 of different drives and of pairs of one drive; the drive effect is then tuned on left-out
 drives (the fitted one, or 2, 4 or 8 times it: whichever predicts held-out drives best, see
 :meth:`RoadKriging._tune_on_lodo`). Systems are solved in stacked batches, each
-point near a track with its own neighbourhood; grid cells away from tracks go through ordinary
-kriging's shared block neighbourhoods, so the cost grows with the cells near tracks only.
+point near a track with its own neighbourhood (grid cells near a track: 2 x 2 cells share
+one, ``share_cells``); grid cells away from tracks go through ordinary kriging's shared block
+neighbourhoods, so the cost grows with the cells near tracks only.
 """
 
 from __future__ import annotations
