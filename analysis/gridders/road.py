@@ -36,14 +36,16 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from analysis.gridders.base import BaseGridder, Coordinates, check_fit_data
+from analysis.gridders.headings import layout_headings, road_headings
 from analysis.gridders.kriging import OrdinaryKriging
+from analysis.gridders.road_system import krige_stack, stretched
 from analysis.gridders.variogram import (
     NestedVariogram,
     Variogram,
     fit_nested_variogram,
 )
 
-__all__ = ["RoadKriging", "road_headings"]
+__all__ = ["RoadKriging"]
 
 _CHUNK = 512
 
@@ -114,7 +116,7 @@ class RoadKriging(BaseGridder):
             self.headings_ = road_headings(self.points_, self.drive_)
         else:
             self.drive_ = np.arange(len(self.values_), dtype=np.int64)
-            self.headings_ = _layout_headings(self.points_, self.heading_k)
+            self.headings_ = layout_headings(self.points_, self.heading_k)
         self.tree_ = cKDTree(self.points_)
         if self.variogram is not None:
             self.variogram_ = self.variogram
@@ -159,7 +161,7 @@ class RoadKriging(BaseGridder):
             model = replace(fitted, drive=base_drive * scale)
             square, count = 0.0, 0
             for at, index, valid, along, stretch in parts:
-                est, _ = _krige(
+                est, _ = krige_stack(
                     self.points_[index],
                     self.values_[index],
                     self.drive_[index],
@@ -279,7 +281,7 @@ class RoadKriging(BaseGridder):
             h = min(self.heading_k, pool)
             along, stretch = self._direction(dist[:, :h], safe[:, :h])
         offset = self.points_[safe] - points[:, None, :]
-        metric = np.where(valid, _stretched(offset, along, stretch), np.inf)
+        metric = np.where(valid, stretched(offset, along, stretch), np.inf)
         if pool > k:
             keep = np.argpartition(metric, k - 1, axis=1)[:, :k]
         else:
@@ -307,7 +309,7 @@ class RoadKriging(BaseGridder):
         for start in range(0, len(first), step):
             stop = start + step
             index, valid, along, stretch = self._neighbourhoods(centres[start:stop])
-            estimate[start:stop], variance[start:stop] = _krige(
+            estimate[start:stop], variance[start:stop] = krige_stack(
                 self.points_[index],
                 self.values_[index],
                 self.drive_[index],
@@ -340,7 +342,7 @@ class RoadKriging(BaseGridder):
             index, valid, along, stretch = self._neighbourhoods(
                 chunk, group, None if own is None else own[start:stop]
             )
-            est, var = _krige(
+            est, var = krige_stack(
                 self.points_[index],
                 self.values_[index],
                 self.drive_[index],
@@ -353,104 +355,3 @@ class RoadKriging(BaseGridder):
             estimate[start:stop] = est[:, 0]
             variance[start:stop] = var[:, 0]
         return estimate, variance
-
-
-def _stretched(offset: np.ndarray, along: np.ndarray, stretch: np.ndarray) -> np.ndarray:
-    """Length of offsets (m, j, 2) with the across-road part of each row multiplied."""
-    a = offset[..., 0] * along[:, None, 0] + offset[..., 1] * along[:, None, 1]
-    c = offset[..., 1] * along[:, None, 0] - offset[..., 0] * along[:, None, 1]
-    return np.sqrt(a * a + (stretch[:, None] * c) ** 2)
-
-
-def _krige(
-    near: np.ndarray,
-    values: np.ndarray,
-    drive: np.ndarray,
-    valid: np.ndarray,
-    targets: np.ndarray,
-    along: np.ndarray,
-    stretch: np.ndarray,
-    model: NestedVariogram,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Ordinary kriging of targets (m, t, 2) from neighbourhoods near (m, k, 2) in one stack.
-
-    The drive term joins pairs of one drive on the left-hand side only; the variance is that
-    of a new reading by a new drive.
-    """
-    m, k = values.shape
-    pair = near[:, :, None, :] - near[:, None, :, :]
-    a = pair[..., 0] * along[:, None, None, 0] + pair[..., 1] * along[:, None, None, 1]
-    c = pair[..., 1] * along[:, None, None, 0] - pair[..., 0] * along[:, None, None, 1]
-    h = np.sqrt(a * a + (stretch[:, None, None] * c) ** 2)
-    system = np.ones((m, k + 1, k + 1))
-    block = system[:, :k, :k]
-    block[:] = model.covariance(h) + model.drive * (drive[:, :, None] == drive[:, None, :])
-    idx = np.arange(k)
-    block[:, idx, idx] = model.sill * (1.0 + 1e-9)
-    system[:, k, k] = 0.0
-    if not valid.all():
-        both = valid[:, :, None] & valid[:, None, :]
-        block[~both] = 0.0
-        block[:, idx, idx] = np.where(valid, block[:, idx, idx], 1.0)
-        system[:, :k, k] = valid
-        system[:, k, :k] = valid
-    lonely = ~valid.any(axis=1)
-    system[lonely, k, k] = -1.0
-    t = targets.shape[1]
-    rhs = np.ones((m, k + 1, t))
-    offset = near[:, :, None, :] - targets[:, None, :, :]
-    a = offset[..., 0] * along[:, None, None, 0] + offset[..., 1] * along[:, None, None, 1]
-    c = offset[..., 1] * along[:, None, None, 0] - offset[..., 0] * along[:, None, None, 1]
-    rhs[:, :k, :] = np.where(
-        valid[:, :, None],
-        model.covariance(np.sqrt(a * a + (stretch[:, None, None] * c) ** 2)),
-        0.0,
-    )
-    try:
-        solution = np.linalg.solve(system, rhs)
-    except np.linalg.LinAlgError:
-        solution = np.linalg.pinv(system) @ rhs
-    estimate = np.einsum("mkt,mk->mt", solution[:, :k, :], values)
-    variance = np.maximum(model.sill - (solution * rhs).sum(axis=1), 0.0)
-    estimate[lonely] = np.nan
-    variance[lonely] = np.nan
-    return estimate, variance
-
-
-def road_headings(points: np.ndarray, drive: np.ndarray) -> np.ndarray:
-    """Doubled-angle unit vectors (n, 2) of each sample's heading along its drive.
-
-    A heading is the direction to the next fix of the same drive (samples are distinct
-    fixes); the last fix of a drive, or one that did not move, looks back to the previous
-    fix. A drive of one fix has no heading (zero vector).
-    """
-    n = len(points)
-    vec = np.zeros((n, 2))
-    if n >= 2:
-        step = np.diff(points, axis=0)
-        usable = (drive[1:] == drive[:-1]) & np.any(step != 0, axis=1)
-        vec[:-1][usable] = step[usable]
-        back = ~np.any(vec[1:] != 0, axis=1) & usable
-        vec[1:][back] = step[back]
-    angle = 2.0 * np.arctan2(vec[:, 1], vec[:, 0])
-    ok = np.any(vec != 0, axis=1)
-    out = np.zeros((n, 2))
-    out[ok] = np.column_stack([np.cos(angle[ok]), np.sin(angle[ok])])
-    return out
-
-
-def _layout_headings(points: np.ndarray, k: int) -> np.ndarray:
-    """Doubled-angle vectors from the principal axis of each sample's nearest samples (for
-    samples without drives): the direction a line of fixes runs, weighted by how line-like."""
-    n = len(points)
-    if n < 3:
-        return np.zeros((n, 2))
-    k = min(k + 1, n)
-    _, index = cKDTree(points).query(points, k=k, workers=-1)
-    offset = points[index] - points[index].mean(axis=1, keepdims=True)
-    sxx = (offset[..., 0] ** 2).mean(axis=1)
-    syy = (offset[..., 1] ** 2).mean(axis=1)
-    sxy = (offset[..., 0] * offset[..., 1]).mean(axis=1)
-    doubled = np.column_stack([sxx - syy, 2 * sxy])
-    norm = sxx + syy
-    return np.where(norm[:, None] > 0, doubled / np.where(norm > 0, norm, 1.0)[:, None], 0.0)

@@ -9,7 +9,8 @@ from numpy.testing import assert_allclose
 
 from analysis.crossval import drive_folds, fit_gridder, leave_one_drive_out, select_method
 from analysis.gridders import OrdinaryKriging
-from analysis.gridders.road import RoadKriging, road_headings
+from analysis.gridders.headings import road_headings
+from analysis.gridders.road import RoadKriging
 from analysis.gridders.variogram import NestedVariogram, Variogram, fit_nested_variogram
 from analysis.prepare import Samples
 
