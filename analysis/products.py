@@ -228,6 +228,7 @@ def build_products(
         len(readings),
         source,
         made or pd.Timestamp.now(tz="Asia/Jakarta").date(),
+        coverage.errors()["lodo_rmse_db"],
     )
     write_webmap(
         out / "map.html",
