@@ -134,6 +134,7 @@ def build_coverage(
     executor: str | Any | None = None,
     seed: int = 0,
     clip: tuple[float, float] | None = None,
+    cv_samples: Samples | None = None,
 ) -> Coverage:
     """Grid ``samples`` with ``method`` (``auto``: see :func:`analysis.crossval.select_method`:
     leave-one-drive-out guarded by blocked CV when the samples have drives, else blocked CV).
@@ -145,6 +146,9 @@ def build_coverage(
     max_cv_samples : cross-validation runs on a seeded subsample of at most this many.
     executor : where tiles run (see :func:`analysis.tiling.predict_tiled`).
     clip : bounds of the metric (e.g. -140, -44 dBm for RSRP); predictions stay inside.
+    cv_samples : what cross-validation runs on (default: ``samples``). Products pass the
+        readings reduced per drive: a block of ``samples`` can hold readings of two drives
+        under one drive's label, and would show a left-out drive its own readings.
     """
     if not max_distance > 0 or (count_radius is not None and not count_radius > 0):
         raise ValueError("max_distance and count_radius must be positive distances in metres")
@@ -155,12 +159,12 @@ def build_coverage(
     spec = spec or GridSpec.covering(
         samples.easting, samples.northing, spacing, margin=max_distance, crs=samples.crs
     )
-    cv_samples = samples
-    if len(samples) > max_cv_samples:
+    cv_samples = samples if cv_samples is None else cv_samples
+    if len(cv_samples) > max_cv_samples:
         pick = np.sort(
-            np.random.default_rng(seed).choice(len(samples), max_cv_samples, replace=False)
+            np.random.default_rng(seed).choice(len(cv_samples), max_cv_samples, replace=False)
         )
-        cv_samples = samples.subset(pick)
+        cv_samples = cv_samples.subset(pick)
     names = candidates if method == "auto" else (method,)
     gridders = {name: make_gridder(name) for name in names}
     selection = select_method(gridders, cv_samples, block_m, folds, seed, lodo_folds=LODO_FOLDS)

@@ -119,6 +119,8 @@ def build_products(
         max_distance=max_distance,
         executor=executor,
         clip=NUMERIC_RANGES[CLASS_METRIC[tech]],
+        # Each drive's readings reduced apart: no left-out drive is seen in another's blocks.
+        cv_samples=prepare_samples(chosen, tech, crs=crs, by_drive=True, split_drives=True),
     )
     lap("coverage_s")
     classes = classify_coverage(coverage, tech, thresholds)

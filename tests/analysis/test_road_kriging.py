@@ -276,3 +276,18 @@ def test_block_median_with_drives_keeps_the_points() -> None:
             east = s.easting[s.drive == d]
             step = np.sign(np.diff(east))
             assert (step >= 0).all() or (step <= 0).all()
+
+
+def test_coverage_cross_validates_on_the_samples_it_is_given() -> None:
+    """Products grid the blocks of all drives but cross-validate readings reduced per drive
+    (``cv_samples``): a left-out drive must not hide in another drive's block."""
+    from analysis.coverage import build_coverage
+
+    samples, _ = _roads(drives=8)
+    per_drive = samples.subset(samples.drive < 6)  # type: ignore[operator]
+    coverage = build_coverage(
+        samples, "idw", spacing=100.0, executor="serial", cv_samples=per_drive
+    )
+    assert [len(r.residuals) for r in (*coverage.cv, *coverage.lodo)] == [len(per_drive)] * 2
+    assert coverage.lodo[0].n > 0.8 * len(per_drive)
+    assert coverage.surveyed.any()
