@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from analysis.crossval import CVResult, fit_gridder, select_best
+from analysis.crossval import CVResult, fit_gridder, select_method
 from analysis.grid import GridSpec
 from analysis.gridders import IDW, RBF, BaseGridder, Linear, Nearest, OrdinaryKriging
+from analysis.gridders.road import RoadKriging
 from analysis.gridders.trend import TrendKriging
 from analysis.methods import DEFAULT_CANDIDATES, METHODS
 from analysis.prepare import Samples
@@ -30,6 +31,10 @@ __all__ = [
     "make_gridder",
 ]
 
+#: Drives are left out in at most this many groups for a product's leave-one-drive-out CV
+#: (the cost stays that of 10 folds however many drives the readings have).
+LODO_FOLDS = 10
+
 
 def make_gridder(method: str) -> BaseGridder:
     """A gridder by name, with the defaults that won our benchmarks."""
@@ -40,6 +45,7 @@ def make_gridder(method: str) -> BaseGridder:
         "rbf": RBF,
         "kriging": OrdinaryKriging,
         "trend": TrendKriging,
+        "road": RoadKriging,
     }
     if method not in factories:
         raise ValueError(f"unknown method {method!r}; expected auto or one of {METHODS}")
@@ -90,13 +96,26 @@ class Coverage:
     cv: list[CVResult]
     max_distance: float
     timings: dict[str, float] = field(default_factory=dict)
+    lodo: list[CVResult] = field(default_factory=list)
+    selected_by: str = "blocked CV"
 
     @property
     def surveyed(self) -> np.ndarray:
         return np.isfinite(self.value)
 
     def cv_table(self) -> list[dict[str, float | int | str]]:
-        return [r.as_row() for r in self.cv]
+        """Blocked CV of every candidate, then leave-one-drive-out where there was one."""
+        return [r.as_row() for r in (*self.cv, *self.lodo)]
+
+    def errors(self) -> dict[str, float | None]:
+        """RMSE (dB) of the chosen method: blocked CV, and leave-one-drive-out (None when
+        the readings have too few drives)."""
+        blocked = next((r for r in self.cv if r.method == self.method), None)
+        lodo = next((r for r in self.lodo if r.method == self.method and r.n), None)
+        return {
+            "blocked_cv_rmse_db": None if blocked is None else round(blocked.rmse, 2),
+            "lodo_rmse_db": None if lodo is None else round(lodo.rmse, 2),
+        }
 
 
 def build_coverage(
@@ -115,8 +134,10 @@ def build_coverage(
     executor: str | Any | None = None,
     seed: int = 0,
     clip: tuple[float, float] | None = None,
+    cv_samples: Samples | None = None,
 ) -> Coverage:
-    """Grid ``samples`` with ``method`` (``auto``: the lowest blocked-CV RMSE among candidates).
+    """Grid ``samples`` with ``method`` (``auto``: see :func:`analysis.crossval.select_method`:
+    leave-one-drive-out guarded by blocked CV when the samples have drives, else blocked CV).
 
     Parameters
     ----------
@@ -125,6 +146,9 @@ def build_coverage(
     max_cv_samples : cross-validation runs on a seeded subsample of at most this many.
     executor : where tiles run (see :func:`analysis.tiling.predict_tiled`).
     clip : bounds of the metric (e.g. -140, -44 dBm for RSRP); predictions stay inside.
+    cv_samples : what cross-validation runs on (default: ``samples``). Products pass the
+        readings reduced per drive: a block of ``samples`` can hold readings of two drives
+        under one drive's label, and would show a left-out drive its own readings.
     """
     if not max_distance > 0 or (count_radius is not None and not count_radius > 0):
         raise ValueError("max_distance and count_radius must be positive distances in metres")
@@ -135,15 +159,16 @@ def build_coverage(
     spec = spec or GridSpec.covering(
         samples.easting, samples.northing, spacing, margin=max_distance, crs=samples.crs
     )
-    cv_samples = samples
-    if len(samples) > max_cv_samples:
+    cv_samples = samples if cv_samples is None else cv_samples
+    if len(cv_samples) > max_cv_samples:
         pick = np.sort(
-            np.random.default_rng(seed).choice(len(samples), max_cv_samples, replace=False)
+            np.random.default_rng(seed).choice(len(cv_samples), max_cv_samples, replace=False)
         )
-        cv_samples = samples.subset(pick)
+        cv_samples = cv_samples.subset(pick)
     names = candidates if method == "auto" else (method,)
     gridders = {name: make_gridder(name) for name in names}
-    best, results = select_best(gridders, cv_samples, block_m, folds, seed)
+    selection = select_method(gridders, cv_samples, block_m, folds, seed, lodo_folds=LODO_FOLDS)
+    best, results = selection.method, selection.blocked
     timings["cross_validation_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -171,4 +196,16 @@ def build_coverage(
         uncertainty[~wanted] = np.nan
     else:
         uncertainty = std
-    return Coverage(spec, value, uncertainty, distance, count, best, results, max_distance, timings)
+    return Coverage(
+        spec,
+        value,
+        uncertainty,
+        distance,
+        count,
+        best,
+        results,
+        max_distance,
+        timings,
+        selection.lodo,
+        selection.reason,
+    )

@@ -21,7 +21,9 @@ class Samples:
     """Readings ready for gridding: metric coordinates, a value per point and its support.
 
     ``count`` is how many readings were reduced into each point; ``censored`` marks points whose
-    value is the technology's floor because the readings there had no service.
+    value is the technology's floor because the readings there had no service. ``drive`` is
+    the survey session (our uploads) or drive-test file of each point, an integer code; when it
+    is given, the points of one drive come in time order and no point mixes two drives.
     """
 
     easting: np.ndarray
@@ -31,6 +33,7 @@ class Samples:
     censored: np.ndarray
     crs: CRS | None
     cell: np.ndarray | None = None
+    drive: np.ndarray | None = None
 
     @property
     def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
@@ -42,6 +45,7 @@ class Samples:
     def subset(self, mask: np.ndarray) -> Samples:
         """The samples where ``mask`` is true (a boolean array or indices)."""
         cell = None if self.cell is None else self.cell[mask]
+        drive = None if self.drive is None else self.drive[mask]
         return Samples(
             self.easting[mask],
             self.northing[mask],
@@ -50,6 +54,7 @@ class Samples:
             self.censored[mask],
             self.crs,
             cell,
+            drive,
         )
 
 
@@ -82,6 +87,8 @@ def prepare_samples(
     tech: str,
     block_m: float | None = 10.0,
     crs: CRS | None = None,
+    by_drive: bool = False,
+    split_drives: bool = False,
 ) -> Samples:
     """Project, censor no-service readings at the floor of ``tech``, and block-reduce.
 
@@ -92,10 +99,21 @@ def prepare_samples(
     block_m : size of the blocks over which repeated fixes are reduced by median (None: keep
         every reading).
     crs : metric CRS (default: the UTM zone of the data).
+    by_drive : keep the survey session (``session_id``) of each point as its drive, the
+        points of a drive in time order (for leave-one-drive-out CV and road kriging). The
+        blocks stay those of ``by_drive=False`` (the same points); each takes the drive of
+        most of its readings. Without sessions, or with ``False``, ``drive`` is None.
+    split_drives : with ``by_drive``, reduce each drive's readings in a block apart (more
+        points where drives overlap; a held-out drive then shares no point with the others).
     """
     if tech not in FLOOR_DBM:
         raise ValueError(f"cannot map technology {tech!r}; expected one of {sorted(FLOOR_DBM)}")
     frame = frame[frame["tech"].isin([tech, "NONE"]).to_numpy()]
+    drive = _drive_codes(frame) if by_drive else None
+    if drive is not None:
+        # Time order within each drive: the road direction is taken from consecutive fixes.
+        order = np.lexsort((frame["observed_at"].to_numpy(), drive))
+        frame, drive = frame.iloc[order], drive[order]
     value = class_values(frame).to_numpy(dtype=float, copy=True)
     censored = (frame["tech"] == "NONE").to_numpy()
     value[censored] = FLOOR_DBM[tech]
@@ -108,51 +126,93 @@ def prepare_samples(
     east, north = to_metric(lon, lat, crs)
     cells = frame["cell_id"].to_numpy(dtype="float64", na_value=np.nan)[ok]
     samples = Samples(
-        east, north, value[ok], np.ones(ok.sum(), dtype=np.int64), censored[ok], crs, cells
+        east,
+        north,
+        value[ok],
+        np.ones(ok.sum(), dtype=np.int64),
+        censored[ok],
+        crs,
+        cells,
+        None if drive is None else drive[ok],
     )
-    return block_reduce(samples, block_m) if block_m else samples
+    return block_reduce(samples, block_m, split_drives) if block_m else samples
 
 
-def block_reduce(samples: Samples, block_m: float) -> Samples:
+def _drive_codes(frame: pd.DataFrame) -> np.ndarray | None:
+    """Integer code of each reading's survey session; None when no reading names one."""
+    if "session_id" not in frame or frame["session_id"].isna().all():
+        return None
+    codes, _ = pd.factorize(frame["session_id"].fillna(""), sort=True)
+    return codes.astype(np.int64)
+
+
+def block_reduce(samples: Samples, block_m: float, split_drives: bool = False) -> Samples:
     """Median of value and position per square block; ``count`` adds up, ``censored`` if most.
 
-    The serving cell of a block is its most frequent one.
+    The serving cell of a block is its most frequent one. With drives, a block takes the
+    drive of most of its readings (``split_drives``: each drive's readings in a block are
+    reduced apart), and the points come in each drive's time order (that of their first
+    reading).
     """
-    bx = np.floor(samples.easting / block_m).astype(np.int64)
-    by = np.floor(samples.northing / block_m).astype(np.int64)
     table = pd.DataFrame(
         {
-            "bx": bx,
-            "by": by,
+            "d": 0 if samples.drive is None else samples.drive,
+            "bx": np.floor(samples.easting / block_m).astype(np.int64),
+            "by": np.floor(samples.northing / block_m).astype(np.int64),
             "e": samples.easting,
             "n": samples.northing,
             "v": samples.value,
             "c": samples.count,
             "z": samples.censored.astype(float),
+            "t": np.arange(len(samples)),
         }
     )
+    keys = ["d", "bx", "by"] if split_drives and samples.drive is not None else ["bx", "by"]
     if samples.cell is not None:
         table["cell"] = samples.cell
-    grouped = table.groupby(["bx", "by"], sort=True)
+    grouped = table.groupby(keys, sort=True)
     med = grouped[["e", "n", "v", "z"]].median()
     count = grouped["c"].sum()
     cell = None
     if samples.cell is not None:
-        sizes = table.dropna(subset=["cell"]).groupby(["bx", "by", "cell"]).size()
-        top = sizes.reset_index(name="k").sort_values(
-            ["bx", "by", "k"], ascending=[True, True, False], kind="stable"
-        )
-        first = top.drop_duplicates(["bx", "by"]).set_index(["bx", "by"])["cell"]
-        cell = first.reindex(med.index).to_numpy(dtype=float)
+        cell = _most_frequent(table.dropna(subset=["cell"]), keys, "cell", med.index)
+    order: slice | np.ndarray = slice(None)
+    drive = None
+    if samples.drive is not None:
+        if "d" in keys:
+            drive = med.index.get_level_values("d").to_numpy(dtype=np.int64)
+            start = grouped["t"].min().to_numpy()
+        else:
+            drive = _most_frequent(table, keys, "d", med.index).astype(np.int64)
+            where = pd.MultiIndex.from_arrays(
+                [*(med.index.get_level_values(k) for k in keys), drive]
+            )
+            start = table.groupby([*keys, "d"])["t"].min().reindex(where).to_numpy()
+        order = np.lexsort((start, drive))
+        drive = drive[order]
     return Samples(
-        med["e"].to_numpy(),
-        med["n"].to_numpy(),
-        med["v"].to_numpy(),
-        count.to_numpy(dtype=np.int64),
-        med["z"].to_numpy() > 0.5,
+        med["e"].to_numpy()[order],
+        med["n"].to_numpy()[order],
+        med["v"].to_numpy()[order],
+        count.to_numpy(dtype=np.int64)[order],
+        (med["z"].to_numpy() > 0.5)[order],
         samples.crs,
-        cell,
+        None if cell is None else cell[order],
+        drive,
     )
+
+
+def _most_frequent(
+    table: pd.DataFrame, keys: list[str], column: str, index: pd.Index
+) -> np.ndarray:
+    """The most frequent ``column`` value of each group of ``keys``, in the order of ``index``
+    (ties: the smallest value; NaN for a group without values)."""
+    sizes = table.groupby([*keys, column]).size()
+    top = sizes.reset_index(name="_k").sort_values(
+        [*keys, "_k"], ascending=[True] * len(keys) + [False], kind="stable"
+    )
+    first = top.drop_duplicates(keys).set_index(keys)[column]
+    return first.reindex(index).to_numpy(dtype=float)
 
 
 def reading_points(frame: pd.DataFrame, tech: str, crs: CRS) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from analysis.boundaries import Region
 from analysis.classes import DEFAULT_THRESHOLDS, Thresholds
 from analysis.classmap import classify_coverage
 from analysis.coverage import build_coverage
+from analysis.export.accuracy import accuracy_texts
 from analysis.export.geojson import feature_collection, to_wgs84, write_geojson
 from analysis.export.geotiff import write_class_geotiff, write_coverage_geotiff
 from analysis.export.kmz import class_overlay_png, write_kmz
@@ -106,7 +107,7 @@ def build_products(
     chosen = select(frame, operator, tech)
     if chosen.empty:
         raise ValueError(f"no {tech} readings of operator {operator}")
-    samples = prepare_samples(chosen, tech)
+    samples = prepare_samples(chosen, tech, by_drive=True)
     crs = samples.crs
     assert crs is not None
     readings = reading_points(chosen, tech, crs)
@@ -118,6 +119,8 @@ def build_products(
         max_distance=max_distance,
         executor=executor,
         clip=NUMERIC_RANGES[CLASS_METRIC[tech]],
+        # Each drive's readings reduced apart: no left-out drive is seen in another's blocks.
+        cv_samples=prepare_samples(chosen, tech, crs=crs, by_drive=True, split_drives=True),
     )
     lap("coverage_s")
     classes = classify_coverage(coverage, tech, thresholds)
@@ -227,6 +230,7 @@ def build_products(
         len(readings),
         source,
         made or pd.Timestamp.now(tz="Asia/Jakarta").date(),
+        coverage.errors()["lodo_rmse_db"],
     )
     write_webmap(
         out / "map.html",
@@ -240,6 +244,7 @@ def build_products(
         info,
         language,
         basemap=basemap,
+        accuracy=accuracy_texts(coverage.errors()).get(language, ""),
     )
     write_kmz(
         out / "products.kmz",
@@ -287,6 +292,8 @@ def build_products(
             "surveyed_share": round(float(coverage.surveyed.mean()), 4),
         },
         "method": coverage.method,
+        "method_chosen_by": coverage.selected_by,
+        "errors": {**coverage.errors(), "in_words": accuracy_texts(coverage.errors())},
         "cross_validation": coverage.cv_table(),
         "class_share": {k: round(v, 4) for k, v in classes.share().items()},
         "blankspots": {

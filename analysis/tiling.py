@@ -53,13 +53,14 @@ def _tile_job(
     x: np.ndarray,
     y: np.ndarray,
     spacing: float,
+    drive: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Fit a frozen gridder to one tile's samples and predict its cells."""
+    """Fit a frozen gridder to one tile's samples (with their drives, in their order) and
+    predict its cells."""
     from analysis.crossval import fit_gridder
 
-    samples = Samples(
-        east, north, value, np.ones(len(value), np.int64), np.zeros(len(value), bool), None, cell
-    )
+    ones = np.ones(len(value), np.int64)
+    samples = Samples(east, north, value, ones, np.zeros(len(value), bool), None, cell, drive)
     fitted = fit_gridder(model, samples)
     return fitted.predict_cells(np.column_stack([x, y]), spacing)
 
@@ -105,6 +106,7 @@ def predict_tiled(
         x = sub.west + (cols + 0.5) * spec.spacing
         y = sub.north - (rows + 0.5) * spec.spacing
         cell = None if samples.cell is None else samples.cell[near]
+        drive = None if samples.drive is None else samples.drive[near]
         args = (
             frozen,
             samples.easting[near],
@@ -114,6 +116,7 @@ def predict_tiled(
             x,
             y,
             spec.spacing,
+            drive,
         )
         jobs.append(((rows + tile.row0, cols + tile.col0), args))
     if executor is None and int(wanted.sum()) < _SERIAL_BELOW:

@@ -21,6 +21,7 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from analysis.classmap import CLASS_CODES, CLASS_COLOURS, ClassMap
 from analysis.coverage import Coverage
+from analysis.export.accuracy import accuracy_texts
 from analysis.grid import GridSpec
 from analysis.project import WGS84
 
@@ -104,6 +105,11 @@ def _tags(coverage: Coverage, extra: dict[str, Any] | None) -> dict[str, str]:
         "cross_validation": json.dumps(coverage.cv_table()),
         "cv_rmse_db": f"{best.rmse:.3f}" if best else "",
     }
+    errors = coverage.errors()
+    tags["blocked_cv_rmse_db"] = str(errors["blocked_cv_rmse_db"] or "")
+    tags["lodo_rmse_db"] = str(errors["lodo_rmse_db"] or "")
+    for language, text in accuracy_texts(errors).items():
+        tags[f"accuracy_{language}"] = text
     tags.update({k: str(v) for k, v in (extra or {}).items()})
     return tags
 

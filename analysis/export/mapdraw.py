@@ -87,6 +87,7 @@ class MapInfo:
     readings: int
     source: str
     made: dt.date
+    lodo_rmse_db: float | None = None  # error on surveyed roads (leave one drive out)
 
     @property
     def operator_label(self) -> str:

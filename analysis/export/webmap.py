@@ -74,16 +74,17 @@ def _hex(colour: tuple[int, int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*colour[:3])
 
 
-def _legend(language: str) -> branca.element.MacroElement:
+def _legend(language: str, accuracy: str = "") -> branca.element.MacroElement:
     words = LABELS[language]
     rows = "".join(
         f'<div><span style="background:{_hex(CLASS_COLOURS[n])}"></span>{words[n]}</div>'
         for n in ("strong", "weak", "none", "doubtful")
     )
+    note = f'<p class="petasinyal-accuracy">{escape(accuracy)}</p>' if accuracy else ""
     html = f"""
     {{% macro html(this, kwargs) %}}
     <div id="petasinyal-legend" class="petasinyal-legend">
-      <b>{words["title"]}</b>{rows}
+      <b>{words["title"]}</b>{rows}{note}
     </div>
     <style>
       .petasinyal-legend {{ position: absolute; bottom: 28px; right: 12px; z-index: 9999;
@@ -91,6 +92,7 @@ def _legend(language: str) -> branca.element.MacroElement:
         font: 14px/1.5 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }}
       .petasinyal-legend span {{ display: inline-block; width: 14px; height: 14px;
         margin-right: 6px; vertical-align: middle; }}
+      .petasinyal-accuracy {{ max-width: 260px; margin: 6px 0 0; font-size: 12px; }}
     </style>
     {{% endmacro %}}"""
     legend = branca.element.MacroElement()
@@ -111,11 +113,13 @@ def write_webmap(
     language: str = "id",
     tiles: str | None = None,
     basemap: Basemap | None = None,
+    accuracy: str = "",
 ) -> Path:
     """Write a self-contained HTML map; ``bounds`` = (west, south, east, north).
 
     ``blankspots`` and ``doubtful`` (areas without enough evidence) are FeatureCollections
-    with the evidence of :class:`analysis.blankspots.Blankspot` as properties.
+    with the evidence of :class:`analysis.blankspots.Blankspot` as properties. ``accuracy``
+    is shown under the legend (the map's errors in words, see ``export.accuracy``).
     """
     path = Path(path)
     west, south, east, north = bounds
@@ -143,7 +147,7 @@ def write_webmap(
     ).add_to(fmap)
     _add_layers(fmap, villages, hexagons, doubtful, blankspots, readings, language)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().add_child(_legend(language))
+    fmap.get_root().add_child(_legend(language, accuracy))
     fmap.get_root().add_child(_title_box(info, language))
     fmap.get_root().add_child(_basemap_script(fmap, basemap, language))
     fmap.fit_bounds([[south, west], [north, east]])

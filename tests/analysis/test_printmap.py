@@ -82,7 +82,8 @@ def test_printable_map_is_landscape_and_says_who_what_where_when(products, paper
         "Kabupaten Simulasi",  # the area, from the boundaries
         "Periode survei: 5 Okt 2026",
         f"Titik ukur: {number(report['inputs']['readings'] - 0, language='id')}"[:12],
-        "Galat validasi silang (RMSE)",
+        "Galat di jalan yang disurvei",
+        "Galat di antara jalan survei",
         "Sinyal kuat",
         "Blankspot",
         "Batas kecamatan",
@@ -97,11 +98,14 @@ def test_printable_map_is_landscape_and_says_who_what_where_when(products, paper
     assert pixels.std() > 20  # a drawn map, not an empty page
 
 
-def test_readings_count_and_cv_error_match_the_report(products) -> None:
+def test_readings_count_and_both_errors_match_the_report(products) -> None:
     out, report = products
-    text = _text(out / "peta_A4.pdf")
+    text = " ".join(_text(out / "peta_A4.pdf").split())
     cv = next(r for r in report["cross_validation"] if r["method"] == report["method"])
-    assert f"{number(cv['rmse_db'], 1)} dB" in text
+    lodo = report["errors"]["lodo_rmse_db"]
+    assert f"Galat di antara jalan survei: ±{number(cv['rmse_db'], 1)} dB" in text
+    assert f"Galat di jalan yang disurvei: ±{number(lodo, 1)} dB" in text
+    assert "menyisihkan satu perjalanan survei" in text  # what the two errors mean
     shown = int(re.search(r"Titik ukur: ([\d.]+)", text).group(1).replace(".", ""))
     assert shown > 0
 
@@ -122,6 +126,7 @@ def test_one_evidence_page_per_village_with_weak_or_no_signal(products) -> None:
     verdict = {"weak": "Sinyal lemah", "none": "Tidak ada sinyal"}[first["verdict"]]
     assert verdict in text and "Telkomsel (510-10)" in text
     assert "Tanggal pengukuran" in text and "Okt 2026" in text
+    assert "Galat di jalan yang disurvei" in text and "Galat di antara jalan survei" in text
     assert re.search(rf"Titik ukur\s+{first['samples']}\b", text)
     _render(pdf, "evidence-sheet")
 

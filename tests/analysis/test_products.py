@@ -50,6 +50,11 @@ def test_report_says_what_was_built(products) -> None:
     assert sum(report["villages"].values()) == 160
     assert report["inputs"]["no_service_readings"] > 0
     assert set(report["timings_s"]) >= {"coverage_s", "maps_s", "total_s"}
+    # Both errors, and in words: between surveyed roads (blocked CV) and on them (LODO).
+    errors = report["errors"]
+    assert errors["blocked_cv_rmse_db"] > 0 and errors["lodo_rmse_db"] > 0
+    assert f"±{errors['lodo_rmse_db']:.1f} dB" in errors["in_words"]["id"]
+    assert f"±{errors['blocked_cv_rmse_db']:.1f} dB" in errors["in_words"]["en"]
 
 
 def test_geotiffs_are_cogs_with_tags_and_a_colour_table(products) -> None:
@@ -61,6 +66,9 @@ def test_geotiffs_are_cogs_with_tags_and_a_colour_table(products) -> None:
         assert tags["operator"] == "510-11" and tags["technology"] == "LTE"
         assert tags["method"] == report["method"] and float(tags["cv_rmse_db"]) > 0
         assert tags["first_day"] == "2026-10-05"
+        assert float(tags["lodo_rmse_db"]) == report["errors"]["lodo_rmse_db"]
+        assert float(tags["blocked_cv_rmse_db"]) == report["errors"]["blocked_cv_rmse_db"]
+        assert tags["accuracy_id"] == report["errors"]["in_words"]["id"]
         signal = tif.read(1)
         assert np.nanmin(signal) >= -140 and np.nanmax(signal) <= -44
     with rasterio.open(out / "classes_wgs84.tif") as tif:
