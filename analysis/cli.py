@@ -248,14 +248,17 @@ def _chosen(args: argparse.Namespace, frame: pd.DataFrame) -> pd.DataFrame:
     return chosen
 
 
-def _load_samples(args: argparse.Namespace, chosen: pd.DataFrame, block: float) -> Samples:
-    """Samples of the chosen readings, refused when cross-validation cannot split them."""
+def _load_samples(
+    args: argparse.Namespace, chosen: pd.DataFrame, block: float, by_drive: bool = False
+) -> Samples:
+    """Samples of the chosen readings, refused when cross-validation cannot split them
+    (``by_drive``: each survey session's readings reduced apart, for leaving drives out)."""
     import numpy as np
 
     from analysis.prepare import prepare_samples
 
     try:
-        samples = prepare_samples(chosen, args.tech)
+        samples = prepare_samples(chosen, args.tech, by_drive=by_drive, split_drives=by_drive)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     blocks = np.unique(
@@ -270,32 +273,44 @@ def _load_samples(args: argparse.Namespace, chosen: pd.DataFrame, block: float) 
     return samples
 
 
+_SCHEMES = {"blocked": "between roads", "lodo": "on roads"}
+
+
 def _crossval(args: argparse.Namespace) -> int:
     from analysis.coverage import make_gridder
-    from analysis.crossval import select_best
+    from analysis.crossval import select_method
 
-    samples = _load_samples(args, _chosen(args, _read_files(args)), args.block)
+    samples = _load_samples(args, _chosen(args, _read_files(args)), args.block, by_drive=True)
     gridders = {name: make_gridder(name) for name in args.methods}
-    best, results = select_best(gridders, samples, args.block, args.folds)
-    if not all(r.n for r in results):
+    chosen = select_method(gridders, samples, args.block, args.folds)
+    results = [*chosen.blocked, *chosen.lodo]
+    if not all(r.n for r in chosen.blocked):
         raise CommandError("cross-validation predicted no sample: too few readings or blocks")
     rows = [r.as_row() for r in results]
     if args.json:
-        print(
-            json.dumps(
-                {"samples": len(samples), "block_m": args.block, "best": best, "results": rows},
-                indent=2,
-            )
-        )
+        report = {
+            "samples": len(samples),
+            "block_m": args.block,
+            "best": chosen.method,
+            "chosen_by": chosen.reason,
+            "results": rows,
+        }
+        print(json.dumps(report, indent=2))
         return 0
     print(f"{len(samples)} samples, blocks of {args.block:g} m, {args.folds} folds")
-    print(f"{'method':10s} {'RMSE':>7s} {'MAE':>7s} {'bias':>7s} {'P95':>7s}  (dB)")
+    if not chosen.lodo:
+        print("leave one drive out: not measured (too few survey sessions near each other)")
+    print(f"{'method':10s} {'test':13s} {'RMSE':>7s} {'MAE':>7s} {'bias':>7s} {'P95':>7s}  (dB)")
     for row in rows:
-        mark = "  <- best" if row["method"] == best else ""
+        mark = "  <- best" if row["method"] == chosen.method else ""
         print(
-            f"{row['method']:10s} {row['rmse_db']:7.2f} {row['mae_db']:7.2f} "
-            f"{row['bias_db']:7.2f} {row['p95_db']:7.2f}{mark}"
+            f"{row['method']:10s} {_SCHEMES[str(row['scheme'])]:13s} {row['rmse_db']:7.2f} "
+            f"{row['mae_db']:7.2f} {row['bias_db']:7.2f} {row['p95_db']:7.2f}{mark}"
         )
+    print(
+        "between roads: blocks left out (unsurveyed ground); on roads: one survey session "
+        f"left out, its readings within 250 m of another's. Chosen by {chosen.reason}."
+    )
     return 0
 
 

@@ -68,6 +68,7 @@ def write_village_sheet(
         len(readings),
         source,
         made,
+        report.get("errors", {}).get("lodo_rmse_db"),
     )
     assert region.geometry is not None
     west, south, east, north = region.geometry.bounds

@@ -346,6 +346,7 @@ def _result(operator: str, tech: str, product: str, report: dict[str, Any]) -> d
         "product": product,
         "method": report["method"],
         "rmse_db": best["rmse_db"],
+        "lodo_rmse_db": report.get("errors", {}).get("lodo_rmse_db"),
         "readings": report["inputs"]["readings"],
         "blankspots": report["blankspots"],
         "villages": report["villages"],

@@ -391,7 +391,15 @@ _PRODUCT = {
         "area": {"type": "string"},
         "finished_at": {"type": "string", "format": "date-time"},
         "method": {"type": "string"},
-        "rmse_db": {"type": "number", "description": "cross-validated error of the map"},
+        "rmse_db": {
+            "type": "number",
+            "description": "error between surveyed roads (blocked cross-validation), dB",
+        },
+        "lodo_rmse_db": {
+            "type": ["number", "null"],
+            "description": "error on surveyed roads (one drive left out), dB; null when the "
+            "readings had too few drives",
+        },
         "readings": {"type": "integer"},
         "blankspots": {"type": "object"},
         "villages": {"type": ["object", "null"], "description": "villages per verdict"},

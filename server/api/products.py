@@ -45,6 +45,7 @@ def list_products() -> dict[str, Any]:
                 "finished_at": product["finished_at"].isoformat(),
                 "method": product["method"],
                 "rmse_db": product["rmse_db"],
+                "lodo_rmse_db": product.get("lodo_rmse_db"),
                 "readings": product["readings"],
                 "blankspots": product["blankspots"],
                 "villages": product["villages"],

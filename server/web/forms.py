@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, html_params
 from analysis.methods import METHODS
 from server.accounts import check_email
 from server.operators import known_operators, operator_label
+from server.web.labels import METHOD_WORDS
 
 __all__ = [
     "AccountForm",
@@ -278,7 +279,8 @@ class JobForm(FlaskForm):
     method = SelectField(
         _l("Method"),
         choices=options(
-            [("auto", _l("auto (best by cross-validation)"))] + [(m, m) for m in METHODS]
+            [("auto", _l("auto (best by cross-validation)"))]
+            + [(m, METHOD_WORDS[m]) for m in METHODS]
         ),
     )
     spacing = IntegerField(  # whole metres: the field shows "50", not "50.0"

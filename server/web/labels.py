@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask_babel import format_decimal, get_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from server.flags import flag_help, flag_name
 from server.web.reason_words import verdict_reason
 
 __all__ = [
     "LABELS",
+    "METHOD_WORDS",
     "area_label",
     "class_label",
     "job_state",
@@ -96,16 +98,21 @@ def tech_label(tech: str | None) -> str:
     }.get(tech or "NONE", tech or "")
 
 
+METHOD_WORDS = {
+    "auto": _l("automatic (the best by cross-validation)"),
+    "kriging": "kriging",
+    "road": _l("road kriging (along surveyed roads)"),
+    "trend": _l("trend and kriging"),
+    "idw": "IDW",
+    "linear": _l("linear"),
+    "rbf": "RBF",
+    "nearest": _l("nearest reading"),
+}
+
+
 def method_label(method: str | None) -> str:
     """A job's interpolation method."""
-    return {
-        "auto": _("automatic (the best by cross-validation)"),
-        "kriging": "kriging",
-        "idw": "IDW",
-        "linear": _("linear"),
-        "rbf": "RBF",
-        "nearest": _("nearest reading"),
-    }.get(method or "auto", method or "")
+    return str(METHOD_WORDS.get(method or "auto", method or ""))
 
 
 def metres(value: float | int | None) -> str:

@@ -80,9 +80,14 @@ def test_crossval_prints_a_table_and_json(tmp_path: Path, capsys: pytest.Capture
     assert main(args) == 0
     table = capsys.readouterr().out
     assert "RMSE" in table and "<- best" in table
+    # the simulated officers' sessions are drives: both tests, each method under each
+    assert "between roads" in table and "on roads" in table and "Chosen by" in table
     assert main([*args, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert {r["method"] for r in report["results"]} == {"nearest", "idw"}
+    assert {(r["method"], r["scheme"]) for r in report["results"]} == {
+        (m, s) for m in ("nearest", "idw") for s in ("blocked", "lodo")
+    }
+    assert report["chosen_by"].startswith("leave-one-drive-out")
     assert report["best"] in {"nearest", "idw"} and report["block_m"] == 500.0
 
 

@@ -5,6 +5,7 @@ products, Indonesian ones (and none of the English) in Indonesian products."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -25,18 +26,22 @@ OFFICE = "Diskominfo Kabupaten Agam"
 MAP_WORDS = {
     "en": (
         ["Signal map Telkomsel 4G (LTE)", "Survey period:", "Readings:", "Strong signal",
-         "Cross-validation error (RMSE)", "District border", f"Source: {OFFICE}", "Made:"],
+         "Error between surveyed roads", "District border", f"Source: {OFFICE}", "Made:"],
         ["Peta sinyal", "Periode survei", "Titik ukur", "Sinyal kuat", "Sumber:", "Dibuat:"],
     ),
     "id": (
         ["Peta sinyal Telkomsel 4G (LTE)", "Periode survei:", "Titik ukur:", "Sinyal kuat",
-         "Galat validasi silang (RMSE)", "Batas kecamatan", f"Sumber: {OFFICE}", "Dibuat:"],
+         "Galat di antara jalan survei", "Batas kecamatan", f"Sumber: {OFFICE}", "Dibuat:"],
         ["Signal map", "Survey period", "Readings", "Strong signal", "Source:", "Made:"],
     ),
 }  # fmt: skip
 SHEET_WORDS = {
     "en": (["Village signal evidence sheet", "Days measured", "Technology"], ["Lembar bukti"]),
     "id": (["Lembar bukti sinyal desa/nagari", "Tanggal pengukuran", "Teknologi"], ["Verdict"]),
+}
+ERROR_WORDS = {
+    "en": ("Error on surveyed roads", "Error between surveyed roads"),
+    "id": ("Galat di jalan yang disurvei", "Galat di antara jalan survei"),
 }
 CONTROLS = {
     "en": ["Zoom in", "Zoom out", "Layers", "A JavaScript library for interactive maps"],
@@ -113,6 +118,12 @@ def test_a_sheet_drawn_again_from_the_folder_matches_the_products_page(
     assert f"{strong['nama']} ({strong['kode']})" in text
     assert VERDICT_WORDS[language]["strong"] in text and "Telkomsel (510-10)" in text
     assert re.search(rf"\b{int(strong['samples'])}\b", text)
+    # both errors, as on the products' own sheets: on surveyed roads and between them
+    errors = json.loads((folder / "report.json").read_text(encoding="utf-8"))["errors"]
+    assert errors["lodo_rmse_db"] is not None
+    assert all(label in text for label in ERROR_WORDS[language])
+    values = f"±{errors['lodo_rmse_db']:.1f} dB ±{errors['blocked_cv_rmse_db']:.1f} dB"
+    assert (values.replace(".", ",") if language == "id" else values) in text
     assert [p.name for p in tmp_path.iterdir()] == ["sheet.pdf"]  # no part file left
 
 

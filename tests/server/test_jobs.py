@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -155,6 +156,18 @@ def test_the_job_page_shows_map_tables_and_downloads(built: dict[str, Any]) -> N
         "kriging",
     ):
         assert text in page
+    # both errors of the map: on surveyed roads (the uploads' sessions are the drives) and
+    # between them, and each cross-validation row says which test it is
+    status, body = fetch(client, f"/jobs/{job_id}/files/510-10-LTE/report.json")
+    errors = json.loads(body)["errors"]
+    assert status == 200 and errors["lodo_rmse_db"] is not None
+    for text in (
+        f"±{errors['lodo_rmse_db']:.1f} dB</b>galat di jalan yang disurvei".replace(".", ","),
+        f"±{errors['blocked_cv_rmse_db']:.1f} dB</b>galat di antara jalan survei".replace(".", ","),
+        "di jalan yang disurvei (satu perjalanan disisihkan)",
+        "di antara jalan (kotak 500 m disisihkan)",
+    ):
+        assert text in page
     status, tif = fetch(client, f"/jobs/{job_id}/files/510-10-LTE/classes_wgs84.tif?download=1")
     assert status == 200 and tif[:4] == b"II*\x00"
     assert fetch(client, f"/jobs/{job_id}/files/510-10-LTE/products.kmz?download=1")[1][:2] == b"PK"
@@ -250,6 +263,7 @@ def test_products_api_with_a_revocable_token(built: dict[str, Any]) -> None:
     assert [p["product"] for p in listing] == ["510-10-LTE"]
     assert listing[0]["job_id"] == job_id and listing[0]["release_id"] == release_id
     assert "classes_wgs84.tif" in listing[0]["files"]
+    assert listing[0]["lodo_rmse_db"] == _job(app, job_id).results[0]["lodo_rmse_db"] > 0
     status, tif = fetch(
         api, f"/api/v1/products/{job_id}/510-10-LTE/classes_wgs84.tif", headers=headers
     )
