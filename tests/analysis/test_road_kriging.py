@@ -291,3 +291,25 @@ def test_coverage_cross_validates_on_the_samples_it_is_given() -> None:
     assert [len(r.residuals) for r in (*coverage.cv, *coverage.lodo)] == [len(per_drive)] * 2
     assert coverage.lodo[0].n > 0.8 * len(per_drive)
     assert coverage.surveyed.any()
+
+
+@pytest.mark.slow
+def test_road_kriging_on_a_dask_cluster_gives_the_local_grid() -> None:
+    """Each tile on a Dask worker gets its samples' drives, as local tiles do."""
+    distributed = pytest.importorskip("distributed")
+    from analysis.coverage import build_coverage
+
+    samples, _ = _roads()
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = build_coverage(
+            samples, method="road", spacing=50.0, executor=client, tile_size=16
+        )
+    local = build_coverage(samples, method="road", spacing=50.0, executor="serial", tile_size=16)
+    assert on_dask.method == local.method == "road"
+    assert np.isfinite(local.value).sum() > 100
+    assert_allclose(on_dask.value, local.value, equal_nan=True)
