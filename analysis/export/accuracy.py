@@ -20,7 +20,7 @@ def accuracy_texts(errors: dict[str, float | None]) -> dict[str, str]:
             "of the map (leave-one-drive-out check)."
         )
         id_.append(
-            f"Di jalan yang sudah disurvei, pengukuran baru biasanya berbeda ±{lodo:.1f} dB "
+            f"Di jalan yang sudah disurvei, pengukuran baru biasanya berbeda ±{_koma(lodo)} dB "
             "dari peta (uji tanpa satu perjalanan)."
         )
     if blocked is not None:
@@ -29,7 +29,12 @@ def accuracy_texts(errors: dict[str, float | None]) -> dict[str, str]:
             "(check leaving out whole 500 m squares)."
         )
         id_.append(
-            f"Di antara jalan yang disurvei, peta biasanya berbeda ±{blocked:.1f} dB "
+            f"Di antara jalan yang disurvei, peta biasanya berbeda ±{_koma(blocked)} dB "
             "(uji dengan menyisihkan kotak 500 m)."
         )
     return {"en": " ".join(en), "id": " ".join(id_)}
+
+
+def _koma(value: float) -> str:
+    """``3,0``: Indonesian writes a decimal comma."""
+    return f"{value:.1f}".replace(".", ",")

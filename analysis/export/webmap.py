@@ -18,10 +18,12 @@ from typing import Any
 import branca
 import folium
 import pandas as pd
+from folium.utilities import JsCode
 
 from analysis.basemap import Basemap
 from analysis.classmap import CLASS_COLOURS
-from analysis.export.mapdraw import MapInfo, day_text
+from analysis.export.map_boxes import PHONE, hex_colour, legend_box, title_box
+from analysis.export.mapdraw import MapInfo
 from analysis.export.preview import LABELS
 
 __all__ = ["VENDOR", "write_webmap"]
@@ -70,36 +72,6 @@ def _inline(html: str) -> str:
     return html
 
 
-def _hex(colour: tuple[int, int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*colour[:3])
-
-
-def _legend(language: str, accuracy: str = "") -> branca.element.MacroElement:
-    words = LABELS[language]
-    rows = "".join(
-        f'<div><span style="background:{_hex(CLASS_COLOURS[n])}"></span>{words[n]}</div>'
-        for n in ("strong", "weak", "none", "doubtful")
-    )
-    note = f'<p class="petasinyal-accuracy">{escape(accuracy)}</p>' if accuracy else ""
-    html = f"""
-    {{% macro html(this, kwargs) %}}
-    <div id="petasinyal-legend" class="petasinyal-legend">
-      <b>{words["title"]}</b>{rows}{note}
-    </div>
-    <style>
-      .petasinyal-legend {{ position: absolute; bottom: 28px; right: 12px; z-index: 9999;
-        background: rgba(255,255,255,.95); padding: 8px 10px; border-radius: 6px;
-        font: 14px/1.5 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }}
-      .petasinyal-legend span {{ display: inline-block; width: 14px; height: 14px;
-        margin-right: 6px; vertical-align: middle; }}
-      .petasinyal-accuracy {{ max-width: 260px; margin: 6px 0 0; font-size: 12px; }}
-    </style>
-    {{% endmacro %}}"""
-    legend = branca.element.MacroElement()
-    legend._template = branca.element.Template(html)
-    return legend
-
-
 def write_webmap(
     path: str | Path,
     overlay_png: Path,
@@ -146,9 +118,11 @@ def write_webmap(
         name=words["title"],
     ).add_to(fmap)
     _add_layers(fmap, villages, hexagons, doubtful, blankspots, readings, language)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().add_child(_legend(language, accuracy))
-    fmap.get_root().add_child(_title_box(info, language))
+    # open on a screen, behind its icon on a phone
+    phone = JsCode(f'window.matchMedia("{PHONE}").matches')
+    folium.LayerControl(collapsed=phone).add_to(fmap)  # type: ignore[arg-type]  # JsCode works
+    fmap.get_root().add_child(legend_box(language, accuracy))
+    fmap.get_root().add_child(title_box(info, language))
     fmap.get_root().add_child(_basemap_script(fmap, basemap, language))
     fmap.fit_bounds([[south, west], [north, east]])
     path.write_text(_inline(fmap.get_root().render()), encoding="utf-8")
@@ -174,7 +148,6 @@ _WORDS = {
         "no_signal_samples": "Titik tanpa sinyal",
         "fixes": "Lokasi terpisah",
         "days": "Hari",
-        "made": "dibuat",
         "zoom_in": "Perbesar",
         "zoom_out": "Perkecil",
         "layers": "Lapisan peta",
@@ -198,7 +171,6 @@ _WORDS = {
         "no_signal_samples": "No-signal readings",
         "fixes": "Separate fixes",
         "days": "Days",
-        "made": "made",
         "zoom_in": "Zoom in",
         "zoom_out": "Zoom out",
         "layers": "Layers",
@@ -303,27 +275,6 @@ def _add_layers(
     )
 
 
-def _title_box(info: MapInfo, language: str) -> branca.element.MacroElement:
-    made = _WORDS[language]["made"]
-    html = f"""
-    {{% macro html(this, kwargs) %}}
-    <div id="petasinyal-title" class="petasinyal-title">
-      <b>{escape(info.title(language))}</b><br>
-      {escape(info.period(language))} · {made} {escape(day_text(info.made, language))}
-    </div>
-    <style>
-      .petasinyal-title {{ position: absolute; top: 10px; left: 54px; z-index: 9999;
-        max-width: calc(100% - 300px); background: rgba(255,255,255,.92); padding: 6px 10px;
-        border-radius: 6px; font: 13px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }}
-      @media (max-width: 600px) {{ .petasinyal-title {{ top: auto; bottom: 30px; left: 8px;
-        max-width: calc(100% - 190px); font-size: 11px; padding: 4px 6px; }} }}
-    </style>
-    {{% endmacro %}}"""
-    box = branca.element.MacroElement()
-    box._template = branca.element.Template(html)
-    return box
-
-
 def _basemap_script(
     fmap: folium.Map, basemap: Basemap | None, language: str
 ) -> branca.element.MacroElement:
@@ -379,7 +330,7 @@ def _hexagon_style(feature: dict[str, Any]) -> dict[str, Any]:
     return {
         "color": "#555555",
         "weight": 0.5,
-        "fillColor": _hex(CLASS_COLOURS[cls]),
+        "fillColor": hex_colour(CLASS_COLOURS[cls]),
         "fillOpacity": 0.6,
     }
 

@@ -109,5 +109,6 @@ def test_the_product_map_controls_fold_on_a_phone(site: dict[str, Any]) -> None:
                 assert state["layers"] is expanded, width
                 assert state["legend"] in (None, not expanded), width
                 if width == 390:
-                    inner.locator(".leaflet-control-layers-toggle").click()
+                    # a tap: a click without a hover first (a mouse over the box opens it)
+                    inner.locator(".leaflet-control-layers-toggle").dispatch_event("click")
                     assert page.page.evaluate(folded)["layers"] is True  # one tap opens it
