@@ -12,7 +12,8 @@
 
    Maps: under 600 px Leaflet's layer box and the map legend (.leaflet-control.legend,
    .map-legend, .petasinyal-legend) start collapsed and open with one tap, in the page and in
-   the product map embedded as <iframe class="productmap">. */
+   the product map embedded as <iframe class="productmap"> (the product map folds its own
+   boxes and marks them data-folded, see analysis/export/map_boxes.py; they are left alone). */
 "use strict";
 
 (function () {
@@ -141,7 +142,7 @@
     .petasinyal-title { max-width: calc(100% - 144px) !important; } /* clear of the layer box */
     .folded { cursor: pointer; }
     .folded > :not(:first-child) { display: none !important; }
-    .petasinyal-legend.folded::after, .map-legend.folded::after, .leaflet-control.legend.folded::after {
+    .map-legend.folded::after, .leaflet-control.legend.folded::after {
       content: " \\25BE"; }`;
 
   function foldMaps(doc) {

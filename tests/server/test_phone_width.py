@@ -94,7 +94,9 @@ def test_the_product_map_controls_fold_on_a_phone(site: dict[str, Any]) -> None:
       const box = doc.querySelector(".leaflet-control-layers");
       const legend = doc.querySelector(".petasinyal-legend, .map-legend, .leaflet-control.legend");
       return {layers: box.classList.contains("leaflet-control-layers-expanded"),
-              legend: legend ? legend.classList.contains("folded") : null};
+              legend: legend ? legend.classList.contains("folded") : null,
+              // one fold arrow: the map's own, none added by the page
+              after: legend ? getComputedStyle(legend, "::after").content : null};
     }"""
     with browser() as chromium:
         admin = logged_in_state(chromium, base, "admin")
@@ -108,6 +110,7 @@ def test_the_product_map_controls_fold_on_a_phone(site: dict[str, Any]) -> None:
                 state = page.page.evaluate(folded)
                 assert state["layers"] is expanded, width
                 assert state["legend"] in (None, not expanded), width
+                assert state["after"] in (None, "none", "normal"), width
                 if width == 390:
                     # a tap: a click without a hover first (a mouse over the box opens it)
                     inner.locator(".leaflet-control-layers-toggle").dispatch_event("click")
