@@ -324,4 +324,9 @@ def select_method(
             if high >= 0:
                 continue
         return Selection(result.method, blocked, lodo, "leave-one-drive-out, guarded by blocked CV")
+    # No candidate passed both: the best on blocked CV, but never a method that needs drives
+    # without the evidence above.
+    plain = [r for r in blocked if r.method not in NEEDS_DRIVES]
+    if plain and best in NEEDS_DRIVES:
+        best = min(plain, key=lambda r: r.rmse_on(b_common)).method
     return Selection(best, blocked, lodo, "blocked CV")

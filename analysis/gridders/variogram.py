@@ -32,6 +32,8 @@ def _gaussian(h: np.ndarray, nugget: float, psill: float, range_: float) -> np.n
 
 
 MODELS = {"exponential": _exponential, "spherical": _spherical, "gaussian": _gaussian}
+#: Least nugget of a fitted Gaussian model, as a share of the data's variance.
+GAUSSIAN_MIN_NUGGET = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,9 @@ def fit_variogram(
     variance = max(float(np.var(values)), 1e-6)
     best: tuple[float, Variogram] | None = None
     for name in models:
+        # A Gaussian model without a nugget makes the kriging system near-singular for
+        # samples closer than its range (as along a road): predictions thousands of dB off.
+        least_nugget = GAUSSIAN_MIN_NUGGET * variance if name == "gaussian" else 0.0
         try:
             params, _ = curve_fit(
                 MODELS[name],
@@ -104,7 +109,7 @@ def fit_variogram(
                 gamma,
                 p0=[0.2 * variance, 0.8 * variance, max_lag / 3],
                 bounds=(
-                    [0.0, 1e-6, max(lag.min(), 1.0)],
+                    [least_nugget, 1e-6, max(lag.min(), 1.0)],
                     [3 * variance, 3 * variance, 3 * max_lag],
                 ),
                 sigma=1.0 / np.sqrt(count),

@@ -229,6 +229,20 @@ def test_road_kriging_is_chosen_only_on_evidence() -> None:
     assert pick.method == "kriging"
 
 
+def test_without_evidence_a_method_needing_drives_is_never_the_fallback() -> None:
+    """When no candidate passes the guard, auto falls back to blocked CV, and still does not
+    take road kriging (here kriging under its name, the best on blocked CV) on that alone."""
+    from analysis.gridders import IDW
+
+    samples, _ = _roads(drives=6)
+    # a plain mean of the 200 nearest: across both roads, worse than kriging anywhere
+    gridders = {"road": _AsKriging(k=32), "idw": IDW(k=200, power=0.0)}
+    pick = select_method(gridders, samples, folds=3, guard_db=-1.0)  # nothing passes
+    blocked = {r.method: r.rmse for r in pick.blocked}
+    assert blocked["road"] < blocked["idw"]
+    assert (pick.method, pick.reason) == ("idw", "blocked CV")
+
+
 class _AsKriging(OrdinaryKriging):
     """Ordinary kriging under the name of a method that needs drives (same predictions)."""
 
