@@ -113,7 +113,11 @@ _RELEASE_PRODUCT = {
         "product": {"type": "string", "description": "MCC-MNC-technology"},
         "operator": {"type": "string"},
         "tech": {"type": "string"},
-        "summary": {"type": "object", "description": "method, rmse_db, readings, blankspots"},
+        "summary": {
+            "type": "object",
+            "description": "method, rmse_db (between roads), lodo_rmse_db (on roads), "
+            "readings, blankspots",
+        },
         "archive": {"type": "string", "format": "uri"},
         "files": {"type": "array", "items": {"$ref": "#/components/schemas/ReleaseFile"}},
         "villages": {"type": "array", "items": {"$ref": "#/components/schemas/VillageVerdict"}},
