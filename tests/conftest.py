@@ -8,7 +8,9 @@ A test that needs a part the machine may lack (real data, PostgreSQL, Chromium) 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +43,16 @@ def cork_files(shared_data: Path) -> list[Path]:
 @pytest.fixture(scope="session")
 def ottawa_files(shared_data: Path) -> list[Path]:
     return sorted((shared_data / "drivetests" / "ottawa-opencellid").rglob("*.csv"))
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[Any]:
+    """A Dask client of a local cluster of two worker processes (tiles leave this process)."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client

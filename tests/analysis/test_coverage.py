@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -192,17 +194,10 @@ def test_local_processes_give_the_same_grid(samples: Samples) -> None:
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_gives_the_same_grid(samples: Samples) -> None:
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        on_dask = build_coverage(
-            samples, method="kriging", spacing=150.0, executor=client, tile_size=64
-        )
+def test_dask_local_cluster_gives_the_same_grid(samples: Samples, dask_client: Any) -> None:
+    on_dask = build_coverage(
+        samples, method="kriging", spacing=150.0, executor=dask_client, tile_size=64
+    )
     local = build_coverage(
         samples, method="kriging", spacing=150.0, executor="serial", tile_size=64
     )

@@ -3,6 +3,8 @@ where the truth is known."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -308,21 +310,14 @@ def test_coverage_cross_validates_on_the_samples_it_is_given() -> None:
 
 
 @pytest.mark.slow
-def test_road_kriging_on_a_dask_cluster_gives_the_local_grid() -> None:
+def test_road_kriging_on_a_dask_cluster_gives_the_local_grid(dask_client: Any) -> None:
     """Each tile on a Dask worker gets its samples' drives, as local tiles do."""
-    distributed = pytest.importorskip("distributed")
     from analysis.coverage import build_coverage
 
     samples, _ = _roads()
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        on_dask = build_coverage(
-            samples, method="road", spacing=50.0, executor=client, tile_size=16
-        )
+    on_dask = build_coverage(
+        samples, method="road", spacing=50.0, executor=dask_client, tile_size=16
+    )
     local = build_coverage(samples, method="road", spacing=50.0, executor="serial", tile_size=16)
     assert on_dask.method == local.method == "road"
     assert np.isfinite(local.value).sum() > 100
