@@ -249,16 +249,21 @@ def _chosen(args: argparse.Namespace, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _load_samples(
-    args: argparse.Namespace, chosen: pd.DataFrame, block: float, by_drive: bool = False
+    args: argparse.Namespace,
+    chosen: pd.DataFrame,
+    block: float,
+    by_drive: bool = False,
+    split_drives: bool = False,
 ) -> Samples:
     """Samples of the chosen readings, refused when cross-validation cannot split them
-    (``by_drive``: each survey session's readings reduced apart, for leaving drives out)."""
+    (``by_drive``: with each reading's survey session as its drive; ``split_drives``: each
+    session's readings reduced apart, for leaving drives out)."""
     import numpy as np
 
     from analysis.prepare import prepare_samples
 
     try:
-        samples = prepare_samples(chosen, args.tech, by_drive=by_drive, split_drives=by_drive)
+        samples = prepare_samples(chosen, args.tech, by_drive=by_drive, split_drives=split_drives)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     blocks = np.unique(
@@ -280,7 +285,8 @@ def _crossval(args: argparse.Namespace) -> int:
     from analysis.coverage import make_gridder
     from analysis.crossval import select_method
 
-    samples = _load_samples(args, _chosen(args, _read_files(args)), args.block, by_drive=True)
+    chosen_rows = _chosen(args, _read_files(args))
+    samples = _load_samples(args, chosen_rows, args.block, by_drive=True, split_drives=True)
     gridders = {name: make_gridder(name) for name in args.methods}
     chosen = select_method(gridders, samples, args.block, args.folds)
     results = [*chosen.blocked, *chosen.lodo]
@@ -338,7 +344,8 @@ def _grid(args: argparse.Namespace) -> int:
     from analysis.export.geotiff import write_coverage_geotiff
     from analysis.schema import CLASS_METRIC, NUMERIC_RANGES
 
-    samples = _load_samples(args, _chosen(args, _read_files(args)), args.block)
+    chosen = _chosen(args, _read_files(args))
+    samples = _load_samples(args, chosen, args.block, by_drive=True)
     try:
         coverage = build_coverage(
             samples,
@@ -348,6 +355,8 @@ def _grid(args: argparse.Namespace) -> int:
             block_m=args.block,
             executor=args.scheduler,
             clip=NUMERIC_RANGES[CLASS_METRIC[args.tech]],
+            # as products do: each drive's readings reduced apart for leaving drives out
+            cv_samples=_load_samples(args, chosen, args.block, by_drive=True, split_drives=True),
         )
     except ValueError as exc:
         raise CommandError(f"cannot grid: {exc}") from exc

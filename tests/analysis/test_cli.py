@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +124,12 @@ def test_grid_writes_a_geotiff_with_signal_uncertainty_and_support(tmp_path: Pat
         signal = tif.read(1)
         assert float(np.nanmin(signal)) >= -140 and float(np.nanmax(signal)) <= -44
         assert np.isnan(signal).any()  # unsurveyed cells stay empty
+        lodo = tif.tags()["lodo_rmse_db"]  # the simulated sessions are drives, as in products
+    rows = json.loads((out / "crossval.json").read_text(encoding="utf-8"))
+    assert {r["scheme"] for r in rows} == {"blocked", "lodo"}
+    assert float(lodo) == pytest.approx(
+        next(r["rmse_db"] for r in rows if r["scheme"] == "lodo"), abs=0.01
+    )
 
 
 def test_grid_refuses_an_operator_with_no_readings(tmp_path: Path) -> None:
