@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from analysis.classes import classify
+from mobile.petasinyal_app.engine import OK_MESSAGE_SECONDS
 from mobile.petasinyal_app.enrol_link import (
     EnrolLinkError,
     Enrolment,
@@ -101,7 +102,8 @@ class SurveyController:
         self.settings: Settings = load_settings(self.data_dir)
         self.snapshot: dict[str, Any] = {}
         self.data_version = 0  # bumps when stored readings (count or state) change
-        self.local_message: tuple[str, dict[str, Any], str] | None = None
+        # text, values, kind, and when (the engine's clock) it was said
+        self.local_message: tuple[str, dict[str, Any], str, float] | None = None
         self.points = PointList(self.outbox)
         self._started = False
         self._data_key: Any = None
@@ -130,7 +132,9 @@ class SurveyController:
         snapshot = self.link.status() or self._waiting()
         if snapshot == self.snapshot:
             return False
-        if snapshot.get("message") != self.snapshot.get("message"):
+        if snapshot.get("message") != self.snapshot.get("message") or self._local_said_long_ago(
+            float(snapshot.get("time") or 0.0)
+        ):
             self.local_message = None
         alerts = snapshot.get("no_service_alerts", 0)
         if (
@@ -224,7 +228,7 @@ class SurveyController:
     def message(self) -> str:
         """The latest message (the controller's own, else the engine's), translated."""
         if self.local_message:
-            text, args, _ = self.local_message
+            text, args, _, _ = self.local_message
             return self.tr(text, **args)
         m = self.snapshot.get("message")
         return self.tr(m["text"], **(m.get("args") or {})) if m else ""
@@ -641,8 +645,13 @@ class SurveyController:
         return Path(path)
 
     def _say(self, text: str, args: dict[str, Any] | None = None, kind: str = "info") -> None:
-        self.local_message = (text, dict(args or {}), kind)
+        self.local_message = (text, dict(args or {}), kind, self.now)
         self._survey = None
+
+    def _local_said_long_ago(self, now: float) -> bool:
+        """A success message of our own goes after ``OK_MESSAGE_SECONDS``, as the engine's do."""
+        said = self.local_message
+        return bool(said and said[2] == "ok" and now - said[3] >= OK_MESSAGE_SECONDS)
 
 
 def _default_exporter() -> Callable[[Outbox, Path], Path]:

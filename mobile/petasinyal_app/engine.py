@@ -42,6 +42,10 @@ def wib_day_start(now: float) -> str:
     return day.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+#: Seconds a success message stays on the screen; errors and notices stay until replaced.
+OK_MESSAGE_SECONDS = 10.0
+
+
 def _message(text: str, values: dict[str, Any] | None = None, kind: str = "info") -> dict:
     return {"text": text, "args": dict(values or {}), "kind": kind}
 
@@ -95,6 +99,7 @@ class SurveyEngine:
         self.auto = AutoLogger(self.settings.interval_s, self.settings.distance_m)
         self.sims: list[SimState] = []
         self.message: dict[str, Any] | None = None
+        self._message_seen: tuple[dict[str, Any] | None, float] = (None, 0.0)
         self.sync_state: dict[str, Any] = {"state": "idle", "text": "", "args": {}, "at": None}
         self.progress = (0, 0)
         self.no_service_alerts = 0
@@ -197,10 +202,20 @@ class SurveyEngine:
                 self._apply(name, args, now)
             self._auto_step(now)
             self._sync_step(now)
+            self._expire_message(now)
             status = self.status()
         if self.publish:
             self._publish(status)
         return status
+
+    def _expire_message(self, now: float) -> None:
+        """A success message goes after ``OK_MESSAGE_SECONDS`` (it said "Settings saved" on
+        the Survey screen for the rest of the day); errors stay until replaced."""
+        shown, since = self._message_seen
+        if self.message is not shown:
+            self._message_seen = (self.message, now)
+        elif self.message and self.message["kind"] == "ok" and now - since >= OK_MESSAGE_SECONDS:
+            self.message = None
 
     def run(
         self,

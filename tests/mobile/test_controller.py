@@ -262,11 +262,19 @@ def test_export_csv_writes_every_reading(phone: Phone) -> None:
     phone.radio.sims = [in_service(0, -95)]
     phone.step(1, lat=HERE[0], lon=HERE[1])
     phone.controller.record()
+    phone.step(1)
+    assert phone.controller.message() == "Tersimpan: 1 bacaan"
+    phone.step(10)
+    assert phone.controller.message() == ""  # the engine's success message went
     path = phone.controller.export_csv()
     assert path is not None and path.exists()
     with path.open(encoding="utf-8") as handle:
         assert len(list(csv.DictReader(handle))) == 1
     assert phone.controller.message().startswith("Diekspor ke ")
+    phone.step(9)
+    assert phone.controller.message().startswith("Diekspor ke ")
+    phone.step(1)
+    assert phone.controller.message() == ""  # and so does the screen's own, after ten seconds
 
 
 def test_text_contrast_at_least_4_5_and_icons_3() -> None:

@@ -100,6 +100,21 @@ def test_settings_and_enrolment_survive_a_restart(tmp_path: Path, clock: Clock) 
     assert again.device_name() == "Samsung SM-A145F - Ani Agam"
 
 
+def test_a_success_message_goes_after_ten_seconds_and_an_error_stays(
+    tmp_path: Path, clock: Clock
+) -> None:
+    engine, _ = make(tmp_path, clock)
+    said = act(engine, "settings", interval_s=10)
+    assert said is not None and said["message"]["text"] == "Pengaturan disimpan"
+    clock.now += 9
+    assert engine.step()["message"]["text"] == "Pengaturan disimpan"
+    clock.now += 1
+    assert engine.step()["message"] is None  # not "Settings saved" for the rest of the day
+    act(engine, "settings", interval_s="lima")
+    clock.now += 3_600
+    assert engine.step()["message"]["kind"] == "error"  # an error waits to be read
+
+
 def test_bad_settings_are_refused_with_a_reason_and_a_damaged_file_keeps_defaults(
     tmp_path: Path, clock: Clock
 ) -> None:
